@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `latchkey` command. The engine is TypeScript; this launcher runs the built bundle.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const built = fileURLToPath(new URL('../out/main/cli.js', import.meta.url));
+if (!existsSync(built)) {
+  process.stderr.write('latchkey: the CLI is not built yet. Run `npm run build` in the Latchkey folder first.\n');
+  process.exit(2);
+}
+const { main } = await import(built);
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,92 @@
+/**
+ * The one error type of Latchkey. Callers decide by `code`, never by message text.
+ * Pure: imported by main, preload and renderer alike.
+ */
+
+/** Every error code the engine can produce. Add new codes here and give them words in the renderer. */
+export const AUTH_ERROR_CODES = [
+  /** The person cancelled the sign-in (in the app, or closed the flow). */
+  'cancelled',
+  /** The browser never came back to the loopback redirect in time. */
+  'timeout',
+  /** A redirect arrived whose `state` does not belong to this sign-in. */
+  'state_mismatch',
+  /** The person (or the provider) refused consent. */
+  'access_denied',
+  /** The provider definitively rejected a grant (refresh token revoked, expired or reused). */
+  'invalid_grant',
+  /** The provider does not know this client (wrong client id / secret / redirect). */
+  'invalid_client',
+  /** The redirect back from the provider is malformed (no code, bad `iss`, bad ID token...). */
+  'invalid_callback',
+  /** Any other OAuth/OIDC error answer from the provider. */
+  'provider_error',
+  /** The provider could not be reached. Never a reason to delete credentials. */
+  'network',
+  /** The OS keychain is missing, locked, or refused access. */
+  'keychain_unavailable',
+  /** config.yaml cannot be parsed or violates the schema; nothing is written until it is fixed. */
+  'config_invalid',
+  /** No provider of that name is configured. */
+  'unknown_provider',
+  /** No account with that key. */
+  'unknown_account',
+  /** The operation needs a signed-in account and there is none. */
+  'not_signed_in',
+  /** A sign-in is already in progress. */
+  'busy',
+  /** An argument from outside (IPC, CLI) failed validation. */
+  'invalid_argument',
+  /** A bug: something that should not happen. */
+  'internal',
+] as const;
+
+export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
+
+/** What crosses process boundaries (IPC, CLI JSON) of an error: never the cause, never a secret. */
+export interface ErrorInfo {
+  code: AuthErrorCode;
+  message: string;
+  /** What the person can do about it, when there is something. */
+  hint?: string;
+  /** For config_invalid: where the problem is. */
+  location?: { file: string; line?: number; column?: number };
+}
+
+export interface AuthErrorOptions {
+  cause?: unknown;
+  hint?: string;
+  location?: ErrorInfo['location'];
+}
+
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+  readonly code: AuthErrorCode;
+  readonly hint?: string;
+  readonly location?: ErrorInfo['location'];
+
+  constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    if (options.hint !== undefined) this.hint = options.hint;
+    if (options.location !== undefined) this.location = options.location;
+  }
+
+  toInfo(): ErrorInfo {
+    const info: ErrorInfo = { code: this.code, message: this.message };
+    if (this.hint !== undefined) info.hint = this.hint;
+    if (this.location !== undefined) info.location = this.location;
+    return info;
+  }
+}
+
+export function isAuthError(value: unknown, code?: AuthErrorCode): value is AuthError {
+  return value instanceof AuthError && (code === undefined || value.code === code);
+}
+
+/** Wraps anything thrown into an AuthError, keeping the original as `cause`. */
+export function toAuthError(value: unknown, fallbackCode: AuthErrorCode = 'internal'): AuthError {
+  if (value instanceof AuthError) return value;
+  const message = value instanceof Error ? value.message : String(value);
+  return new AuthError(fallbackCode, message, { cause: value });
+}
