@@ -102,5 +102,14 @@ export interface SessionEngine {
   /** Forces a refresh of the account (default: active). */
   refreshNow(accountKey?: string): Promise<AccountSummary>;
   signOut(options?: SignOutOptions): Promise<SignOutResult>;
+  /** Opens the authorization URL of the sign-in in progress in the system browser again. */
+  reopenBrowser(): Promise<void>;
+  /**
+   * Opens the provider's end-session page that the last sign-out of this account produced. Only URLs the
+   * engine itself produced can be opened this way, so the renderer cannot make the app open arbitrary URLs.
+   */
+  openEndSession(accountKey: string): Promise<void>;
+  /** The newest entries of the auth-event log, newest first. */
+  recentEvents(limit?: number): Promise<AuthEvent[]>;
   onStateChange(listener: (state: SessionState) => void): () => void;
 }

@@ -1,0 +1,85 @@
+/**
+ * The one IPC contract between the renderer and the main process. Main (router), preload (API factory) and
+ * renderer all take their types from here, so a channel cannot drift between the three.
+ *
+ * Renderer -> main is `invoke` only; main -> renderer is named events. Every handler answers an envelope,
+ * because errors thrown through `ipcMain.handle` lose everything but their message.
+ */
+import type { ErrorInfo } from './errors';
+import type {
+  AccountSummary,
+  AuthEvent,
+  ProviderSummary,
+  SessionState,
+  SignOutOptions,
+  SignOutResult,
+} from './session';
+
+/** Every invoke channel: its arguments and its result. */
+export interface IpcContract {
+  'session:get': { args: []; result: SessionState };
+  'providers:list': { args: []; result: ProviderSummary[] };
+  /** Resolves when the browser sign-in is done (signed in and persisted), cancelled or failed. */
+  'session:sign-in': { args: [provider: string]; result: AccountSummary };
+  'session:cancel-sign-in': { args: []; result: null };
+  'session:reopen-browser': { args: []; result: null };
+  'session:switch-account': { args: [accountKey: string]; result: null };
+  'session:refresh': { args: [accountKey?: string]; result: AccountSummary };
+  'session:sign-out': { args: [options?: SignOutOptions]; result: SignOutResult };
+  'session:open-end-session': { args: [accountKey: string]; result: null };
+  'events:recent': { args: [limit?: number]; result: AuthEvent[] };
+}
+
+export type IpcChannel = keyof IpcContract;
+export type IpcArgs<C extends IpcChannel> = IpcContract[C]['args'];
+export type IpcValue<C extends IpcChannel> = IpcContract[C]['result'];
+
+export const IPC_CHANNELS = [
+  'session:get',
+  'providers:list',
+  'session:sign-in',
+  'session:cancel-sign-in',
+  'session:reopen-browser',
+  'session:switch-account',
+  'session:refresh',
+  'session:sign-out',
+  'session:open-end-session',
+  'events:recent',
+] as const satisfies readonly IpcChannel[];
+
+/** What every handler answers. */
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+
+/** Main -> renderer events and their payloads. */
+export interface IpcEvents {
+  'session:changed': SessionState;
+}
+export type IpcEventName = keyof IpcEvents;
+export const IPC_EVENTS = ['session:changed'] as const satisfies readonly IpcEventName[];
+
+/**
+ * What the preload script needs from Electron, and nothing more. `api.ts` builds the renderer API on top of
+ * this, so the same API runs over `ipcRenderer` in Electron and over a Playwright binding in tests.
+ */
+export interface IpcTransport {
+  invoke<C extends IpcChannel>(channel: C, ...args: IpcArgs<C>): Promise<IpcResult<IpcValue<C>>>;
+  on<E extends IpcEventName>(event: E, listener: (payload: IpcEvents[E]) => void): () => void;
+}
+
+/** The API the renderer sees as `window.latchkey`. Methods resolve with values or reject with AuthError. */
+export interface LatchkeyApi {
+  session: {
+    get(): Promise<SessionState>;
+    signIn(provider: string): Promise<AccountSummary>;
+    cancelSignIn(): Promise<void>;
+    reopenBrowser(): Promise<void>;
+    switchAccount(accountKey: string): Promise<void>;
+    refresh(accountKey?: string): Promise<AccountSummary>;
+    signOut(options?: SignOutOptions): Promise<SignOutResult>;
+    openEndSession(accountKey: string): Promise<void>;
+    /** Subscribes to state changes; returns the unsubscribe function. */
+    onChange(listener: (state: SessionState) => void): () => void;
+  };
+  providers: { list(): Promise<ProviderSummary[]> };
+  events: { recent(limit?: number): Promise<AuthEvent[]> };
+}
