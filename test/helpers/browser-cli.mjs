@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+/**
+ * A stand-in for the system browser, for `$BROWSER` in CLI tests:
+ *
+ *   BROWSER="node test/helpers/browser-cli.mjs" latchkey login
+ *
+ * Opens the URL in Chromium (fresh temporary profile), signs in at the Latchkey demo provider and waits for
+ * the final page (Latchkey's loopback result page). Prints nothing on stdout; exits 0 on success, non-zero
+ * with a message on stderr otherwise.
+ *
+ * Environment: LATCHKEY_TEST_USER (alice | bob, default alice), LATCHKEY_TEST_PASSWORD (default: the
+ * user's demo password), LATCHKEY_TEST_CONSENT (allow | deny, default allow), CHROMIUM_PATH (default
+ * /usr/bin/chromium), LATCHKEY_TEST_BROWSER_TIMEOUT_MS (default 60000: a stuck run must not leave a
+ * Chromium behind).
+ *
+ * Plain JavaScript so that node runs it directly. Mirrors completeDemoSignIn in system-browser.ts.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const DEMO_PASSWORDS = { alice: 'alice-pass', bob: 'bob-pass' };
+
+function settings(env) {
+  const user = env.LATCHKEY_TEST_USER || 'alice';
+  if (!(user in DEMO_PASSWORDS)) throw new Error(`LATCHKEY_TEST_USER must be alice or bob, not "${user}"`);
+  const consent = env.LATCHKEY_TEST_CONSENT || 'allow';
+  if (consent !== 'allow' && consent !== 'deny') throw new Error(`LATCHKEY_TEST_CONSENT must be allow or deny, not "${consent}"`);
+  const timeoutMs = Number(env.LATCHKEY_TEST_BROWSER_TIMEOUT_MS || 60_000);
+  return { user, password: env.LATCHKEY_TEST_PASSWORD || DEMO_PASSWORDS[user], consent, timeoutMs };
+}
+
+async function submit(page, selector) {
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
+}
+
+/** Login (unless the provider session skips it), consent, then the final page; returns its text. */
+async function completeDemoSignIn(page, { user, password, consent }) {
+  await page.waitForLoadState('load');
+  let loginSubmitted = false;
+  for (let step = 0; step < 5; step += 1) {
+    if (page.url().startsWith('chrome-error://')) throw new Error('the browser could not load the page after the provider');
+    const kind = await page.getAttribute('body', 'data-latchkey-idp');
+    if (kind === null) return page.innerText('body');
+    if (kind === 'login') {
+      if (loginSubmitted) throw new Error(`the demo provider refused the sign-in: ${await page.innerText('body')}`);
+      await page.fill('input[name="username"]', user);
+      await page.fill('input[name="password"]', password);
+      loginSubmitted = true;
+      await submit(page, 'button[type="submit"]');
+    } else if (kind === 'consent') {
+      await submit(page, `button[name="decision"][value="${consent}"]`);
+    } else {
+      throw new Error(`the demo provider showed its "${kind}" page: ${await page.innerText('body')}`);
+    }
+  }
+  throw new Error('the sign-in did not reach a final page');
+}
+
+async function main() {
+  const url = process.argv[2];
+  if (url === undefined || !/^https?:\/\//.test(url)) throw new Error('usage: browser-cli.mjs <http(s) URL>');
+  const script = settings(process.env);
+  const profile = await mkdtemp(join(tmpdir(), 'latchkey-browser-cli-'));
+  let context;
+  const timer = setTimeout(() => {
+    process.stderr.write(`browser-cli: gave up after ${script.timeoutMs} ms\n`);
+    // Closing Chromium makes the pending page calls fail, which ends main() with an error.
+    void context?.close();
+  }, script.timeoutMs);
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+      headless: true,
+    });
+    const page = await context.newPage();
+    await page.goto(url);
+    await completeDemoSignIn(page, script);
+  } finally {
+    clearTimeout(timer);
+    await context?.close().catch(() => undefined);
+    await rm(profile, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`browser-cli: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
