@@ -1,0 +1,631 @@
+/**
+ * The session manager: the one owner of "who is signed in". It restores sessions from config.yaml + the
+ * keychain, runs sign-ins, refreshes tokens (single-flight, scheduled before expiry, cross-process safe), signs
+ * out, and tells listeners — always after the change is on disk.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import * as oidc from 'openid-client';
+import { AuthError, isAuthError, toAuthError, type ErrorInfo } from '../../shared/errors';
+import type {
+  AccountSummary,
+  AuthEvent,
+  ProviderSummary,
+  SessionEngine,
+  SessionState,
+  SignInProgress,
+  SignOutOptions,
+  SignOutResult,
+} from '../../shared/session';
+import type { AccountRecord, ConfigStore, LatchkeyConfig } from '../store/config';
+import type { SecretVault, TokenSet } from '../store/secrets';
+import { accountKeyFor } from './account-key';
+import type { AuthEventLog } from './event-log';
+import { translateOidcError } from './oidc-errors';
+import type { ProviderRegistry, ProviderSettings } from './providers';
+import { beginSignIn, profileFromClaims, type ProfileClaims, type SignInRun } from './sign-in-flow';
+import { refreshAccountTokens } from './token-refresh';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Backoff for retrying a refresh that failed for lack of network. */
+const RETRY_DELAYS_MS = [5_000, 15_000, 60_000, 5 * 60_000];
+
+export interface SessionManagerOptions {
+  config: ConfigStore;
+  vault: SecretVault;
+  events: AuthEventLog;
+  /** Builds the provider registry from config.yaml's providers (called at restore and after config changes). */
+  createProviderRegistry: (providers: Record<string, ProviderSettings>) => ProviderRegistry;
+  openBrowser: (url: string) => Promise<void>;
+  /** Folder for per-account refresh locks. */
+  lockDir: string;
+  now?: () => number;
+  signInTimeoutMs?: number;
+  /** Refresh tokens shortly before they expire (the desktop app); off for one-shot CLI commands. */
+  autoRefresh?: boolean;
+  log?: (line: string) => void;
+}
+
+/** What the manager knows about an account beyond its YAML record (memory only). */
+interface AccountRuntime {
+  tokens: TokenSet | null;
+  connectivity: 'online' | 'offline';
+  retryAttempt: number;
+  timer?: ReturnType<typeof setTimeout>;
+  /** Why it is not signed in although YAML says logged_in (e.g. keychain unavailable): not persisted. */
+  unavailableReason?: string;
+}
+
+/** How long before expiry a token counts as due for refresh: 60 s, or a fifth of a short lifetime. */
+export function refreshMarginMs(tokens: TokenSet): number {
+  if (tokens.expiresAt === undefined) return 0;
+  return Math.min(60_000, Math.max(0, (tokens.expiresAt - tokens.obtainedAt) * 0.2));
+}
+
+export function isAccessTokenFresh(tokens: TokenSet, now: number): boolean {
+  if (tokens.expiresAt === undefined) return true; // the provider gave no lifetime: use it until refused
+  return tokens.expiresAt - refreshMarginMs(tokens) > now;
+}
+
+export class SessionManager implements SessionEngine {
+  readonly #o: SessionManagerOptions;
+  readonly #now: () => number;
+  #config: LatchkeyConfig | null = null;
+  #configError: ErrorInfo | undefined;
+  #providers: ProviderRegistry | null = null;
+  #providersFingerprint = '';
+  readonly #runtime = new Map<string, AccountRuntime>();
+  readonly #refreshing = new Map<string, Promise<TokenSet>>();
+  readonly #listeners = new Set<(state: SessionState) => void>();
+  readonly #endSessionUrls = new Map<string, string>();
+  #activeKey: string | null = null;
+  #signIn: { run: SignInRun; progress: SignInProgress } | null = null;
+  #lastSignInError: ErrorInfo | undefined;
+  #closed = false;
+
+  constructor(options: SessionManagerOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  // ---- restore -------------------------------------------------------------------------------------------
+
+  /**
+   * Reads config.yaml and the keychain and brings every account that was signed in back. A valid access token
+   * means signed in with no network call; an expired one is refreshed; a network failure keeps the session
+   * (offline); only `invalid_grant` signs an account out.
+   */
+  async restore(): Promise<SessionState> {
+    try {
+      this.#setConfig(await this.#o.config.load());
+    } catch (err) {
+      const error = toAuthError(err, 'config_invalid');
+      this.#configError = error.toInfo();
+      this.#config = null;
+      this.#emit();
+      if (error.code !== 'config_invalid') throw error;
+      return this.getState();
+    }
+    const config = this.#requireConfig();
+    const expiryDays = config.session.expiry_days;
+    const refreshes: Promise<unknown>[] = [];
+    for (const [key, record] of Object.entries(config.credentials.usernames)) {
+      if (!record.logged_in) continue;
+      const runtime = this.#runtimeFor(key);
+      let tokens: TokenSet | null;
+      try {
+        tokens = await this.#o.vault.get(key);
+      } catch (err) {
+        // A locked or missing keychain says nothing about the session: keep YAML as it is, show why.
+        const error = toAuthError(err, 'keychain_unavailable');
+        runtime.unavailableReason = error.message;
+        this.#lastSignInError = error.toInfo();
+        continue;
+      }
+      if (!tokens) {
+        await this.#signOutLocally(key, 'Its credentials are no longer in the system keychain. Sign in again.');
+        continue;
+      }
+      const lastUse = Date.parse(record.last_refresh ?? record.signed_in_at ?? record.last_login ?? '');
+      if (expiryDays > 0 && Number.isFinite(lastUse) && this.#now() - lastUse > expiryDays * DAY_MS) {
+        await this.#revokeQuietly(key, tokens);
+        await this.#signOutLocally(key, `The session was not used for ${expiryDays} days (session.expiry_days).`);
+        continue;
+      }
+      runtime.tokens = tokens;
+      if (isAccessTokenFresh(tokens, this.#now())) {
+        this.#schedule(key);
+      } else {
+        refreshes.push(this.#refresh(key, false).catch(() => undefined));
+      }
+    }
+    await Promise.all(refreshes);
+    this.#activeKey = this.#pickActive(config.active_account ?? null);
+    await this.#o.events.record({ kind: 'restore', outcome: 'ok', detail: `${this.#signedInKeys().length} signed in` });
+    this.#emit();
+    return this.getState();
+  }
+
+  // ---- state ---------------------------------------------------------------------------------------------
+
+  getState(): SessionState {
+    const state: SessionState = {
+      phase: this.#configError ? 'config_invalid' : 'ready',
+      accounts: this.#config ? Object.keys(this.#config.credentials.usernames).map((key) => this.#summary(key)) : [],
+      activeAccountKey: this.#activeKey,
+      signIn: this.#signIn ? { ...this.#signIn.progress } : null,
+      configPath: this.#o.config.path,
+    };
+    if (this.#lastSignInError) state.lastSignInError = this.#lastSignInError;
+    if (this.#configError) state.configError = this.#configError;
+    return state;
+  }
+
+  listProviders(): ProviderSummary[] {
+    return this.#providers?.summaries() ?? [];
+  }
+
+  onStateChange(listener: (state: SessionState) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async recentEvents(limit = 20): Promise<AuthEvent[]> {
+    return this.#o.events.recent(limit);
+  }
+
+  // ---- sign-in -------------------------------------------------------------------------------------------
+
+  async signIn(providerName: string): Promise<AccountSummary> {
+    this.#requireConfig();
+    if (this.#signIn) throw new AuthError('busy', 'A sign-in is already in progress. Finish or cancel it first.');
+    const providers = this.#requireProviders();
+    const provider = providers.resolve(providerName);
+    this.#lastSignInError = undefined;
+    let run: SignInRun;
+    try {
+      const configuration = await providers.configuration(providerName);
+      run = await beginSignIn({
+        provider,
+        configuration,
+        openBrowser: this.#o.openBrowser,
+        now: this.#now,
+        ...(this.#o.signInTimeoutMs !== undefined ? { timeoutMs: this.#o.signInTimeoutMs } : {}),
+        onBrowserError: (error) => this.#o.log?.(`could not open the browser: ${error.message}`),
+      });
+    } catch (err) {
+      return this.#failSignIn(toAuthError(err), providerName);
+    }
+    this.#signIn = {
+      run,
+      progress: {
+        provider: providerName,
+        authorizationUrl: run.authorizationUrl,
+        startedAt: new Date(run.startedAt).toISOString(),
+        expiresAt: new Date(run.expiresAt).toISOString(),
+      },
+    };
+    this.#emit();
+    try {
+      const result = await run.result;
+      const key = accountKeyFor(providerName, result.profile.subject);
+      try {
+        await this.#persistSignIn(key, providerName, result.profile, result.tokens);
+      } catch (err) {
+        const error = toAuthError(err);
+        result.finish({ ok: false, error: error.toInfo() });
+        throw error;
+      }
+      this.#signIn = null;
+      const summary = this.#summary(key);
+      result.finish({ ok: true, detail: `Signed in as ${summary.name}${summary.email ? ` <${summary.email}>` : ''}. You can close this tab and return to Latchkey.` });
+      await this.#o.events.record({ kind: 'sign_in', accountKey: key, outcome: 'ok' });
+      this.#emit();
+      return summary;
+    } catch (err) {
+      this.#signIn = null;
+      return this.#failSignIn(toAuthError(err), providerName);
+    }
+  }
+
+  async #failSignIn(error: AuthError, provider: string): Promise<never> {
+    if (error.code !== 'cancelled') this.#lastSignInError = error.toInfo();
+    await this.#o.events.record({ kind: 'failure', outcome: 'error', code: error.code, detail: `sign-in with ${provider}` });
+    this.#emit();
+    throw error;
+  }
+
+  /** Keychain first, then YAML: a record that says logged_in always has its secrets behind it. */
+  async #persistSignIn(key: string, provider: string, profile: ProfileClaims, tokens: TokenSet): Promise<void> {
+    await this.#o.vault.set(key, tokens);
+    const nowIso = new Date(this.#now()).toISOString();
+    try {
+      const config = await this.#o.config.update((draft) => {
+        const previous = draft.getAccount(key);
+        draft.setAccount(key, recordFromProfile(profile, provider, previous, { logged_in: true, last_login: nowIso, signed_in_at: nowIso }));
+        draft.setActiveAccount(key);
+      });
+      this.#setConfig(config);
+    } catch (err) {
+      // Do not leave secrets behind that no record points at.
+      await this.#o.vault.delete(key).catch(() => undefined);
+      throw err;
+    }
+    const runtime = this.#runtimeFor(key);
+    runtime.tokens = tokens;
+    runtime.connectivity = 'online';
+    runtime.retryAttempt = 0;
+    delete runtime.unavailableReason;
+    this.#activeKey = key;
+    this.#schedule(key);
+  }
+
+  cancelSignIn(): void {
+    this.#signIn?.run.cancel();
+  }
+
+  async reopenBrowser(): Promise<void> {
+    if (!this.#signIn) throw new AuthError('invalid_argument', 'No sign-in is in progress.');
+    await this.#o.openBrowser(this.#signIn.run.authorizationUrl);
+  }
+
+  // ---- accounts ------------------------------------------------------------------------------------------
+
+  async switchAccount(accountKey: string): Promise<void> {
+    const config = this.#requireConfig();
+    if (!config.credentials.usernames[accountKey]) throw unknownAccount(accountKey);
+    if (!this.#isSignedIn(accountKey)) throw new AuthError('not_signed_in', `Account "${accountKey}" is signed out. Sign in with it again first.`);
+    this.#setConfig(await this.#o.config.update((draft) => draft.setActiveAccount(accountKey)));
+    this.#activeKey = accountKey;
+    this.#emit();
+  }
+
+  // ---- tokens --------------------------------------------------------------------------------------------
+
+  /** A valid access token for the account (default: active), refreshing first if it is due. */
+  async getAccessToken(accountKey?: string): Promise<string> {
+    const key = this.#resolveSignedIn(accountKey);
+    const tokens = this.#runtimeFor(key).tokens as TokenSet;
+    if (isAccessTokenFresh(tokens, this.#now())) return tokens.accessToken;
+    try {
+      return (await this.#refresh(key, false)).accessToken;
+    } catch (err) {
+      // Offline but the token has not actually expired yet: it still works.
+      if (isAuthError(err, 'network') && tokens.expiresAt !== undefined && tokens.expiresAt > this.#now()) return tokens.accessToken;
+      throw err;
+    }
+  }
+
+  async refreshNow(accountKey?: string): Promise<AccountSummary> {
+    const key = this.#resolveSignedIn(accountKey);
+    await this.#refresh(key, true);
+    return this.#summary(key);
+  }
+
+  /**
+   * Single-flight refresh: any number of concurrent callers share one request per account. `force` refreshes
+   * even a fresh token (but still adopts a refresh another process has just made).
+   */
+  #refresh(key: string, force: boolean): Promise<TokenSet> {
+    const inFlight = this.#refreshing.get(key);
+    if (inFlight) return inFlight;
+    const promise = this.#doRefresh(key, force).finally(() => this.#refreshing.delete(key));
+    this.#refreshing.set(key, promise);
+    return promise;
+  }
+
+  async #doRefresh(key: string, force: boolean): Promise<TokenSet> {
+    const runtime = this.#runtimeFor(key);
+    const record = this.#requireConfig().credentials.usernames[key];
+    if (!record) throw unknownAccount(key);
+    const providers = this.#requireProviders();
+    try {
+      const outcome = await refreshAccountTokens({
+        accountKey: key,
+        vault: this.#o.vault,
+        configuration: () => providers.configuration(record.provider),
+        lockPath: this.#lockPath(key),
+        now: this.#now,
+        knownRefreshToken: runtime.tokens?.refreshToken,
+        acceptIfFresh: (stored) => (force ? true : isAccessTokenFresh(stored, this.#now())),
+      });
+      runtime.tokens = outcome.tokens;
+      runtime.connectivity = 'online';
+      runtime.retryAttempt = 0;
+      if (outcome.performedGrant) {
+        const nowIso = new Date(this.#now()).toISOString();
+        const profile = outcome.claims ? profileFromClaims(record.subject, outcome.claims) : undefined;
+        this.#setConfig(
+          await this.#o.config.update((draft) => {
+            const current = draft.getAccount(key);
+            if (!current) return;
+            draft.setAccount(key, profile ? recordFromProfile(profile, record.provider, current, { last_refresh: nowIso }) : { ...current, last_refresh: nowIso });
+          }),
+        );
+        await this.#o.events.record({ kind: 'refresh', accountKey: key, outcome: 'ok' });
+      }
+      this.#schedule(key);
+      this.#emit();
+      return outcome.tokens;
+    } catch (err) {
+      const error = toAuthError(err);
+      await this.#o.events.record({ kind: 'refresh', accountKey: key, outcome: 'error', code: error.code });
+      if (error.code === 'invalid_grant') {
+        await this.#signOutLocally(key, 'The provider ended this session (the refresh token was revoked or expired). Sign in again.');
+        this.#emit();
+      } else if (error.code === 'not_signed_in') {
+        // Signed out by another process meanwhile: follow what is on disk.
+        await this.#signOutLocally(key, undefined).catch(() => undefined);
+        this.#emit();
+      } else if (error.code === 'network') {
+        runtime.connectivity = 'offline';
+        this.#scheduleRetry(key);
+        this.#emit();
+      }
+      throw error;
+    }
+  }
+
+  #schedule(key: string): void {
+    if (!this.#o.autoRefresh || this.#closed) return;
+    const runtime = this.#runtimeFor(key);
+    clearTimeout(runtime.timer);
+    const tokens = runtime.tokens;
+    if (!tokens?.expiresAt || !tokens.refreshToken) return;
+    const delay = Math.max(1_000, tokens.expiresAt - refreshMarginMs(tokens) - this.#now());
+    runtime.timer = setTimeout(() => void this.#refresh(key, false).catch(() => undefined), delay);
+    runtime.timer.unref?.();
+  }
+
+  #scheduleRetry(key: string): void {
+    if (!this.#o.autoRefresh || this.#closed) return;
+    const runtime = this.#runtimeFor(key);
+    clearTimeout(runtime.timer);
+    const delay = RETRY_DELAYS_MS[Math.min(runtime.retryAttempt, RETRY_DELAYS_MS.length - 1)] as number;
+    runtime.retryAttempt += 1;
+    runtime.timer = setTimeout(() => void this.#refresh(key, false).catch(() => undefined), delay);
+    runtime.timer.unref?.();
+  }
+
+  // ---- sign-out ------------------------------------------------------------------------------------------
+
+  async signOut(options: SignOutOptions = {}): Promise<SignOutResult> {
+    const config = this.#requireConfig();
+    const key = options.accountKey ?? this.#activeKey;
+    if (!key) throw new AuthError('not_signed_in', 'No account is signed in.');
+    const record = config.credentials.usernames[key];
+    if (!record) throw unknownAccount(key);
+    const tokens = this.#runtimeFor(key).tokens ?? (await this.#o.vault.get(key));
+    const revoked = tokens ? await this.#revokeQuietly(key, tokens) : false;
+    const endSessionUrl = await this.#endSessionUrl(record.provider);
+    await this.#signOutLocally(key, undefined, options.forget === true);
+    if (endSessionUrl) this.#endSessionUrls.set(key, endSessionUrl);
+    await this.#o.events.record({ kind: 'sign_out', accountKey: key, outcome: 'ok', detail: revoked ? 'revoked at the provider' : 'not revoked' });
+    this.#emit();
+    return { accountKey: key, revoked, endSessionUrl };
+  }
+
+  async openEndSession(accountKey: string): Promise<void> {
+    const url = this.#endSessionUrls.get(accountKey);
+    if (!url) throw new AuthError('invalid_argument', 'There is no provider sign-out page for this account.');
+    await this.#o.openBrowser(url);
+  }
+
+  /** RFC 7009 revocation of the refresh token (or the access token when there is none). Never throws. */
+  async #revokeQuietly(key: string, tokens: TokenSet): Promise<boolean> {
+    const record = this.#config?.credentials.usernames[key];
+    if (!record || !this.#providers) return false;
+    try {
+      const configuration = await this.#providers.configuration(record.provider);
+      if (!configuration.serverMetadata().revocation_endpoint) return false;
+      const token = tokens.refreshToken ?? tokens.accessToken;
+      await oidc.tokenRevocation(configuration, token, { token_type_hint: tokens.refreshToken ? 'refresh_token' : 'access_token' });
+      return true;
+    } catch (err) {
+      const error = translateOidcError(err, 'revocation');
+      this.#o.log?.(`revocation for ${key} failed: ${error.code}`);
+      return false;
+    }
+  }
+
+  /**
+   * The provider's RP-initiated logout URL. Built without `id_token_hint` on purpose: the URL is shown to the
+   * renderer and printed by the CLI, and an ID token is a credential that never leaves the main process.
+   */
+  async #endSessionUrl(provider: string): Promise<string | null> {
+    try {
+      const configuration = await this.#requireProviders().configuration(provider);
+      if (!configuration.serverMetadata().end_session_endpoint) return null;
+      return oidc.buildEndSessionUrl(configuration, { client_id: configuration.clientMetadata().client_id }).href;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Deletes the account's secrets, then records the sign-out in YAML (or forgets the record). */
+  async #signOutLocally(key: string, reason: string | undefined, forget = false): Promise<void> {
+    const runtime = this.#runtimeFor(key);
+    clearTimeout(runtime.timer);
+    await this.#o.vault.delete(key);
+    runtime.tokens = null;
+    runtime.connectivity = 'online';
+    delete runtime.unavailableReason;
+    const config = await this.#o.config.update((draft) => {
+      const current = draft.getAccount(key);
+      if (!current) return;
+      if (forget) {
+        draft.removeAccount(key);
+      } else {
+        const next: AccountRecord = { ...current, logged_in: false };
+        if (reason) next.signed_out_reason = reason;
+        else delete next.signed_out_reason;
+        draft.setAccount(key, next);
+      }
+    });
+    this.#setConfig(config);
+    if (forget) this.#runtime.delete(key);
+    if (reason) await this.#o.events.record({ kind: 'sign_out', accountKey: key, outcome: 'error', detail: reason });
+    if (this.#activeKey === key || this.#activeKey === null) {
+      this.#activeKey = this.#pickActive(null);
+      if (this.#activeKey !== (config.active_account ?? null)) {
+        const next = this.#activeKey;
+        this.#setConfig(await this.#o.config.update((draft) => draft.setActiveAccount(next)));
+      }
+    }
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------------------
+
+  /**
+   * Stops timers and any sign-in. With `session.expiry_days: 0` the desktop app passes `endSessions` so that
+   * quitting forgets every session (revoked and deleted, records kept as signed out).
+   */
+  async close(options: { endSessions?: boolean } = {}): Promise<void> {
+    this.#closed = true;
+    this.#signIn?.run.cancel();
+    for (const runtime of this.#runtime.values()) clearTimeout(runtime.timer);
+    if (options.endSessions && this.#config?.session.expiry_days === 0) {
+      for (const key of this.#signedInKeys()) {
+        const tokens = this.#runtimeFor(key).tokens;
+        if (tokens) await this.#revokeQuietly(key, tokens);
+        await this.#signOutLocally(key, undefined).catch(() => undefined);
+      }
+    }
+    await Promise.allSettled([...this.#refreshing.values()]);
+    this.#listeners.clear();
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------------------
+
+  #setConfig(config: LatchkeyConfig): void {
+    this.#config = config;
+    this.#configError = undefined;
+    // Rebuild the registry only when providers changed: it caches each provider's discovery document.
+    const fingerprint = JSON.stringify(config.providers);
+    if (!this.#providers || fingerprint !== this.#providersFingerprint) {
+      this.#providers = this.#o.createProviderRegistry(config.providers as Record<string, ProviderSettings>);
+      this.#providersFingerprint = fingerprint;
+    }
+  }
+
+  #requireConfig(): LatchkeyConfig {
+    if (this.#configError || !this.#config) {
+      const info = this.#configError;
+      throw new AuthError('config_invalid', info?.message ?? 'The configuration has not been loaded.', {
+        ...(info?.hint ? { hint: info.hint } : {}),
+        ...(info?.location ? { location: info.location } : {}),
+      });
+    }
+    return this.#config;
+  }
+
+  #requireProviders(): ProviderRegistry {
+    this.#requireConfig();
+    return this.#providers as ProviderRegistry;
+  }
+
+  #runtimeFor(key: string): AccountRuntime {
+    let runtime = this.#runtime.get(key);
+    if (!runtime) {
+      runtime = { tokens: null, connectivity: 'online', retryAttempt: 0 };
+      this.#runtime.set(key, runtime);
+    }
+    return runtime;
+  }
+
+  #isSignedIn(key: string): boolean {
+    return this.#config?.credentials.usernames[key]?.logged_in === true && this.#runtime.get(key)?.tokens != null;
+  }
+
+  #signedInKeys(): string[] {
+    return Object.keys(this.#config?.credentials.usernames ?? {}).filter((key) => this.#isSignedIn(key));
+  }
+
+  #pickActive(preferred: string | null): string | null {
+    if (preferred && this.#isSignedIn(preferred)) return preferred;
+    return this.#signedInKeys()[0] ?? null;
+  }
+
+  #resolveSignedIn(accountKey: string | undefined): string {
+    const config = this.#requireConfig();
+    const key = accountKey ?? this.#activeKey;
+    if (!key) throw new AuthError('not_signed_in', 'No account is signed in.', { hint: 'Sign in first (latchkey login).' });
+    if (!config.credentials.usernames[key]) throw unknownAccount(key);
+    if (!this.#isSignedIn(key)) {
+      const record = config.credentials.usernames[key];
+      const reason = this.#runtime.get(key)?.unavailableReason ?? record?.signed_out_reason;
+      throw new AuthError('not_signed_in', `Account "${key}" is not signed in${reason ? `: ${reason}` : '.'}`);
+    }
+    return key;
+  }
+
+  #lockPath(key: string): string {
+    return join(this.#o.lockDir, `refresh-${createHash('sha256').update(key).digest('hex').slice(0, 24)}.lock`);
+  }
+
+  #summary(key: string): AccountSummary {
+    const record = this.#config?.credentials.usernames[key];
+    if (!record) throw unknownAccount(key);
+    const runtime = this.#runtime.get(key);
+    const tokens = runtime?.tokens ?? null;
+    const signedIn = this.#isSignedIn(key);
+    const providerLabel = this.listProviders().find((p) => p.name === record.provider)?.label ?? record.provider;
+    const summary: AccountSummary = {
+      key,
+      provider: record.provider,
+      providerLabel,
+      subject: record.subject,
+      name: record.name,
+      roles: [...(record.roles ?? [])],
+      signedIn,
+      connectivity: runtime?.connectivity ?? 'online',
+      stale: signedIn && tokens !== null && !isAccessTokenFresh(tokens, this.#now()),
+    };
+    if (record.email) summary.email = record.email;
+    if (record.first_name) summary.firstName = record.first_name;
+    if (record.last_name) summary.lastName = record.last_name;
+    if (record.picture) summary.picture = record.picture;
+    if (record.signed_in_at ?? record.last_login) summary.signedInAt = (record.signed_in_at ?? record.last_login) as string;
+    if (record.last_refresh) summary.lastRefreshAt = record.last_refresh;
+    if (signedIn && tokens?.expiresAt !== undefined) summary.accessTokenExpiresAt = new Date(tokens.expiresAt).toISOString();
+    const reason = runtime?.unavailableReason ?? record.signed_out_reason;
+    if (!signedIn && reason) summary.signedOutReason = reason;
+    return summary;
+  }
+
+  #emit(): void {
+    if (this.#listeners.size === 0) return;
+    const state = this.getState();
+    for (const listener of this.#listeners) {
+      try {
+        listener(state);
+      } catch (err) {
+        this.#o.log?.(`state listener failed: ${toAuthError(err).message}`);
+      }
+    }
+  }
+}
+
+function unknownAccount(key: string): AuthError {
+  return new AuthError('unknown_account', `There is no account "${key}" in config.yaml.`);
+}
+
+/** The YAML record for a profile; fields the provider did not send keep what the record had. */
+function recordFromProfile(profile: ProfileClaims, provider: string, previous: AccountRecord | undefined, extra: Partial<AccountRecord>): AccountRecord {
+  const record: AccountRecord = {
+    ...(previous ?? {}),
+    name: profile.name ?? ([profile.givenName, profile.familyName].filter(Boolean).join(' ') || previous?.name || profile.email || profile.subject),
+    provider,
+    subject: profile.subject,
+    roles: profile.roles ?? previous?.roles ?? [],
+    logged_in: previous?.logged_in ?? true,
+    last_login: previous?.last_login ?? new Date().toISOString(),
+    ...extra,
+  } as AccountRecord;
+  if (profile.email) record.email = profile.email;
+  if (profile.givenName) record.first_name = profile.givenName;
+  if (profile.familyName) record.last_name = profile.familyName;
+  if (profile.picture) record.picture = profile.picture;
+  if (extra.logged_in) delete record.signed_out_reason;
+  return record;
+}

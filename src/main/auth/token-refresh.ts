@@ -1,0 +1,61 @@
+/**
+ * Refreshing one account's tokens safely when several processes (the app, any number of `latchkey` CLI
+ * runs) share one keychain entry and one rotating refresh token.
+ *
+ * Under a cross-process lock per account we re-read the stored tokens first: if another process refreshed
+ * while we waited, its result is used and our (now spent) refresh token is never sent. Otherwise the grant
+ * runs, and the rotated refresh token is written to the keychain before anyone uses the new tokens.
+ */
+import * as oidc from 'openid-client';
+import { AuthError } from '../../shared/errors';
+import { withFileLock } from '../store/file-lock';
+import type { SecretVault, TokenSet } from '../store/secrets';
+import { translateOidcError } from './oidc-errors';
+import { tokenSetFrom } from './sign-in-flow';
+
+export interface RefreshOptions {
+  accountKey: string;
+  vault: SecretVault;
+  configuration: () => Promise<oidc.Configuration>;
+  lockPath: string;
+  now: () => number;
+  /** The refresh token this process last knew; if the stored one differs, someone else already refreshed. */
+  knownRefreshToken: string | undefined;
+  /** Whether tokens refreshed by someone else are good enough (false only when fresh ones are still due). */
+  acceptIfFresh: (tokens: TokenSet) => boolean;
+}
+
+export interface RefreshOutcome {
+  tokens: TokenSet;
+  /** False when another process had refreshed and we adopted its tokens. */
+  performedGrant: boolean;
+  claims?: Record<string, unknown>;
+}
+
+export async function refreshAccountTokens(options: RefreshOptions): Promise<RefreshOutcome> {
+  return withFileLock(options.lockPath, async () => {
+    const stored = await options.vault.get(options.accountKey);
+    if (!stored) {
+      throw new AuthError('not_signed_in', 'This account has no stored session (it was signed out elsewhere).');
+    }
+    const rotatedElsewhere = stored.refreshToken !== options.knownRefreshToken;
+    if (rotatedElsewhere && options.acceptIfFresh(stored)) return { tokens: stored, performedGrant: false };
+    if (!stored.refreshToken) {
+      throw new AuthError('invalid_grant', 'The provider issued no refresh token, and the access token has expired.', {
+        hint: 'Sign in again. Ask for the offline_access scope to stay signed in longer.',
+      });
+    }
+    const configuration = await options.configuration();
+    let response;
+    try {
+      response = await oidc.refreshTokenGrant(configuration, stored.refreshToken);
+    } catch (err) {
+      throw translateOidcError(err, 'refresh');
+    }
+    const tokens = tokenSetFrom(response, options.now(), stored);
+    // Disk before use: the old refresh token is spent now; losing the new one would sign the person out.
+    await options.vault.set(options.accountKey, tokens);
+    const claims = response.id_token ? (response.claims() as Record<string, unknown> | undefined) : undefined;
+    return { tokens, performedGrant: true, ...(claims ? { claims } : {}) };
+  });
+}

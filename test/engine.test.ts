@@ -1,0 +1,263 @@
+/**
+ * The sign-in engine end to end: the real demo provider, Chromium as the system browser, the real keychain
+ * (private session), real config files.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as oidc from 'openid-client';
+import { parse } from 'yaml';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLatchkey, type Latchkey } from '../src/main/app';
+import { startDemoProvider, type DemoProvider } from '../src/main/idp';
+import { SecretVault } from '../src/main/store/secrets';
+import { isAuthError } from '../src/shared/errors';
+import { freePort, recordingFetch, tempHome, writeGenericProviderConfig, type TempHome } from './helpers/engine-fixture';
+import { createBrowserOpener, launchSystemBrowser } from './helpers/system-browser';
+
+type Browser = Awaited<ReturnType<typeof launchSystemBrowser>>;
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchSystemBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.().catch(() => undefined);
+});
+
+function vaultFor(home: TempHome): SecretVault {
+  return new SecretVault({ service: home.keychainService, dir: join(home.dir, 'secrets') });
+}
+
+async function readYaml(home: TempHome): Promise<{ text: string; doc: any }> {
+  const text = await readFile(home.configPath, 'utf8');
+  return { text, doc: parse(text) };
+}
+
+/** A provider on a fixed port in the home's folder, that tests can stop and start like a real server. */
+async function startLocalProvider(home: TempHome, port: number, accessTokenTtlSeconds = 3600): Promise<DemoProvider> {
+  const provider = await startDemoProvider({ dataDir: join(home.dir, 'provider'), port, accessTokenTtlSeconds });
+  return provider;
+}
+
+async function engine(home: TempHome, options: Partial<Parameters<typeof createLatchkey>[0]> = {}): Promise<Latchkey> {
+  const opener = createBrowserOpener(browser, { user: 'alice', consent: 'allow' });
+  const latchkey = await createLatchkey({
+    configPath: home.configPath,
+    keychainService: home.keychainService,
+    openBrowser: opener.openBrowser,
+    role: 'cli',
+    ...options,
+  });
+  cleanups.push(() => latchkey.close());
+  return latchkey;
+}
+
+describe('sign-in with the embedded demo provider', () => {
+  it('persists the record to YAML (no token text) and the tokens to the keychain before reporting success', async () => {
+    const home = await tempHome();
+    cleanups.push(home.cleanup);
+    const latchkey = await engine(home, { embeddedProvider: { port: 0 } });
+    await latchkey.restore();
+    expect(latchkey.engine.listProviders().map((p) => p.name)).toEqual(['demo']);
+
+    const states: string[] = [];
+    latchkey.engine.onStateChange((state) => states.push(state.signIn ? 'waiting' : state.activeAccountKey ?? 'none'));
+    const account = await latchkey.engine.signIn('demo');
+    expect(account).toMatchObject({ name: 'Alice Example', email: 'alice@example.com', provider: 'demo', signedIn: true });
+    expect(states[0]).toBe('waiting');
+    expect(states.at(-1)).toBe(account.key);
+
+    const { text, doc } = await readYaml(home);
+    const record = doc.credentials.usernames[account.key];
+    expect(record).toMatchObject({
+      name: 'Alice Example',
+      email: 'alice@example.com',
+      first_name: 'Alice',
+      last_name: 'Example',
+      provider: 'demo',
+      logged_in: true,
+    });
+    expect(record.subject).toBe(account.subject);
+    expect(Array.isArray(record.roles)).toBe(true);
+    expect(typeof record.picture).toBe('string');
+    expect(Number.isNaN(Date.parse(record.last_login))).toBe(false);
+
+    const tokens = await vaultFor(home).get(account.key);
+    expect(tokens?.accessToken).toBeTruthy();
+    expect(tokens?.refreshToken).toBeTruthy();
+    expect(tokens?.idToken).toBeTruthy();
+    for (const secret of [tokens?.accessToken, tokens?.refreshToken, tokens?.idToken]) {
+      expect(text).not.toContain(secret as string);
+    }
+    expect(text).not.toMatch(/token:/i);
+  });
+});
+
+describe('sessions across processes and provider restarts (generic OIDC provider)', () => {
+  let home: TempHome;
+  let port: number;
+  let provider: DemoProvider | null;
+  let accountKey: string;
+
+  beforeAll(async () => {
+    home = await tempHome();
+    port = await freePort();
+    provider = await startLocalProvider(home, port);
+    await writeGenericProviderConfig(home.configPath, `http://127.0.0.1:${port}`);
+    const latchkey = await engine(home);
+    await latchkey.restore();
+    accountKey = (await latchkey.engine.signIn('local')).key;
+    await latchkey.close();
+  });
+  afterAll(async () => {
+    await provider?.close();
+    await home?.cleanup();
+  });
+
+  it('a fresh engine restores the session with no browser and no network call while the token is valid', async () => {
+    const recorder = recordingFetch();
+    const opener = createBrowserOpener(browser);
+    const latchkey = await createLatchkey({ configPath: home.configPath, keychainService: home.keychainService, openBrowser: opener.openBrowser, fetch: recorder.fetch, role: 'cli' });
+    cleanups.push(() => latchkey.close());
+    const state = await latchkey.restore();
+    expect(state.activeAccountKey).toBe(accountKey);
+    expect(state.accounts.find((a) => a.key === accountKey)).toMatchObject({ signedIn: true, stale: false, connectivity: 'online' });
+    expect(await latchkey.getAccessToken()).toBeTruthy();
+    expect(recorder.requests).toEqual([]);
+    expect(opener.opened).toEqual([]);
+  });
+
+  it('refreshes an expired token on restore, across a provider restart, and stores the rotated refresh token', async () => {
+    const before = await vaultFor(home).get(accountKey);
+    await provider?.close();
+    provider = await startLocalProvider(home, port);
+    const recorder = recordingFetch();
+    const later = () => Date.now() + 2 * 3600_000; // the stored access token has expired by then
+    const latchkey = await engine(home, { fetch: recorder.fetch, now: later });
+    const state = await latchkey.restore();
+    expect(state.accounts.find((a) => a.key === accountKey)).toMatchObject({ signedIn: true, connectivity: 'online' });
+    expect(recorder.refreshRequests()).toBe(1);
+    const after = await vaultFor(home).get(accountKey);
+    expect(after?.refreshToken).toBeTruthy();
+    expect(after?.refreshToken).not.toBe(before?.refreshToken);
+    expect(after?.accessToken).not.toBe(before?.accessToken);
+    const { doc } = await readYaml(home);
+    expect(Number.isNaN(Date.parse(doc.credentials.usernames[accountKey].last_refresh))).toBe(false);
+    // The spent refresh token is dead at the provider (rotation), the stored one works.
+    const configuration = await oidc.discovery(new URL(`http://127.0.0.1:${port}`), 'latchkey-desktop', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    await expect(oidc.refreshTokenGrant(configuration, before?.refreshToken as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('50 concurrent getAccessToken() calls on an expired token make exactly one refresh request', async () => {
+    const recorder = recordingFetch();
+    let clock = Date.now();
+    const latchkey = await engine(home, { fetch: recorder.fetch, now: () => clock });
+    await latchkey.restore();
+    clock += 2 * 3600_000;
+    const tokens = await Promise.all(Array.from({ length: 50 }, () => latchkey.getAccessToken()));
+    expect(recorder.refreshRequests()).toBe(1);
+    expect(new Set(tokens).size).toBe(1);
+    expect((await vaultFor(home).get(accountKey))?.accessToken).toBe(tokens[0]);
+  });
+
+  it('provider unreachable at start: still signed in (offline), nothing deleted; back again: recovers', async () => {
+    await provider?.close();
+    provider = null;
+    const before = await vaultFor(home).get(accountKey);
+    const clock = () => Date.now() + 2 * 3600_000;
+    const latchkey = await engine(home, { now: clock });
+    const state = await latchkey.restore();
+    expect(state.activeAccountKey).toBe(accountKey);
+    expect(state.accounts.find((a) => a.key === accountKey)).toMatchObject({ signedIn: true, connectivity: 'offline', stale: true });
+    await expect(latchkey.getAccessToken()).rejects.toMatchObject({ code: 'network' });
+    expect(await vaultFor(home).get(accountKey)).toEqual(before);
+    const { doc } = await readYaml(home);
+    expect(doc.credentials.usernames[accountKey].logged_in).toBe(true);
+
+    provider = await startLocalProvider(home, port);
+    const token = await latchkey.getAccessToken();
+    expect(token).not.toBe(before?.accessToken);
+    expect(latchkey.engine.getState().accounts.find((a) => a.key === accountKey)).toMatchObject({ connectivity: 'online', stale: false });
+  });
+
+  it('a grant revoked at the provider signs the account out with a reason', async () => {
+    const stored = await vaultFor(home).get(accountKey);
+    const configuration = await oidc.discovery(new URL(`http://127.0.0.1:${port}`), 'latchkey-desktop', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    await oidc.tokenRevocation(configuration, stored?.refreshToken as string, { token_type_hint: 'refresh_token' });
+    const latchkey = await engine(home, { now: () => Date.now() + 2 * 3600_000 });
+    const state = await latchkey.restore();
+    const account = state.accounts.find((a) => a.key === accountKey);
+    expect(account?.signedIn).toBe(false);
+    expect(account?.signedOutReason).toMatch(/ended this session/);
+    expect(state.activeAccountKey).toBeNull();
+    expect(await vaultFor(home).get(accountKey)).toBeNull();
+    const { doc } = await readYaml(home);
+    expect(doc.credentials.usernames[accountKey]).toMatchObject({ logged_in: false });
+    expect(doc.credentials.usernames[accountKey].signed_out_reason).toMatch(/ended this session/);
+    const error = await latchkey.getAccessToken().catch((e: unknown) => e);
+    expect(isAuthError(error, 'not_signed_in')).toBe(true);
+  });
+});
+
+describe('sign-out', () => {
+  it('revokes at the provider, deletes the keychain entry, updates YAML and offers the end-session URL', async () => {
+    const home = await tempHome();
+    cleanups.push(home.cleanup);
+    const port = await freePort();
+    const provider = await startLocalProvider(home, port);
+    cleanups.push(() => provider.close());
+    await writeGenericProviderConfig(home.configPath, `http://127.0.0.1:${port}`);
+    const latchkey = await engine(home);
+    await latchkey.restore();
+    const account = await latchkey.engine.signIn('local');
+    const tokens = await vaultFor(home).get(account.key);
+
+    const result = await latchkey.engine.signOut();
+    expect(result).toMatchObject({ accountKey: account.key, revoked: true });
+    expect(result.endSessionUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/`));
+    expect(result.endSessionUrl).not.toContain(tokens?.idToken as string);
+    expect(await vaultFor(home).get(account.key)).toBeNull();
+    const { doc } = await readYaml(home);
+    expect(doc.credentials.usernames[account.key].logged_in).toBe(false);
+    expect(latchkey.engine.getState().activeAccountKey).toBeNull();
+
+    const configuration = await oidc.discovery(new URL(`http://127.0.0.1:${port}`), 'latchkey-desktop', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    await expect(oidc.refreshTokenGrant(configuration, tokens?.refreshToken as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+
+    // Forget removes the record entirely.
+    await latchkey.engine.signIn('local');
+    await latchkey.engine.signOut({ accountKey: account.key, forget: true });
+    expect((await readYaml(home)).doc.credentials.usernames?.[account.key]).toBeUndefined();
+  });
+
+  it('denied consent fails the sign-in with access_denied and writes nothing', async () => {
+    const home = await tempHome();
+    cleanups.push(home.cleanup);
+    const opener = createBrowserOpener(browser, { user: 'bob', consent: 'deny' });
+    const latchkey = await engine(home, { embeddedProvider: { port: 0 }, openBrowser: opener.openBrowser });
+    await latchkey.restore();
+    const before = await readFile(home.configPath, 'utf8');
+    const error = await latchkey.engine.signIn('demo').catch((e: unknown) => e);
+    expect(isAuthError(error, 'access_denied')).toBe(true);
+    expect(latchkey.engine.getState().lastSignInError?.code).toBe('access_denied');
+    expect(await readFile(home.configPath, 'utf8')).toBe(before);
+  });
+
+  it('a cancelled sign-in rejects with cancelled and leaves no sign-in in progress', async () => {
+    const home = await tempHome();
+    cleanups.push(home.cleanup);
+    const latchkey = await engine(home, { embeddedProvider: { port: 0 }, openBrowser: async () => undefined });
+    await latchkey.restore();
+    const pending = latchkey.engine.signIn('demo').catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(latchkey.engine.getState().signIn?.provider).toBe('demo');
+    latchkey.engine.cancelSignIn();
+    expect(isAuthError(await pending, 'cancelled')).toBe(true);
+    expect(latchkey.engine.getState().signIn).toBeNull();
+  });
+});
