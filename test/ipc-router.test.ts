@@ -1,0 +1,481 @@
+/**
+ * The IPC router's job is validation and envelopes, so it is tested against a small in-test SessionEngine
+ * that records what it was asked. Also here: the pure halves of the window glue — the sender check, the
+ * navigation/permission policy and the Content-Security-Policy text.
+ */
+import { describe, expect, it } from 'vitest';
+import { AuthError } from '../src/shared/errors';
+import { IPC_CHANNELS, type IpcResult } from '../src/shared/ipc';
+import type {
+  AccountSummary,
+  AuthEvent,
+  ProviderSummary,
+  SessionEngine,
+  SessionState,
+  SignOutOptions,
+  SignOutResult,
+} from '../src/shared/session';
+import { contentSecurityPolicy } from '../src/main/csp';
+import { INTERNAL_ERROR_MESSAGE, redactSecrets } from '../src/main/ipc-errors';
+import { createIpcRouter } from '../src/main/ipc-router';
+import { createSenderCheck, type SenderFrame } from '../src/main/ipc-sender';
+import {
+  decideNavigation,
+  decidePermission,
+  decideWindowOpen,
+  isAppResourceUrl,
+  isAppUrl,
+} from '../src/main/window-policy';
+
+const ALICE: AccountSummary = {
+  key: 'demo-alice',
+  provider: 'demo',
+  providerLabel: 'Demo',
+  subject: 'alice',
+  name: 'Alice Example',
+  email: 'alice@example.com',
+  roles: ['viewer'],
+  signedIn: true,
+  connectivity: 'online',
+  stale: false,
+};
+
+const STATE: SessionState = {
+  phase: 'ready',
+  accounts: [ALICE],
+  activeAccountKey: ALICE.key,
+  signIn: null,
+  configPath: '/tmp/latchkey/config.yaml',
+};
+
+const PROVIDERS: ProviderSummary[] = [{ name: 'demo', label: 'Demo', embedded: true }];
+
+const EVENTS: AuthEvent[] = [{ at: '2026-01-01T00:00:00.000Z', kind: 'sign_in', accountKey: ALICE.key, outcome: 'ok' }];
+
+type Call = { method: string; args: unknown[] };
+
+/** A SessionEngine that records its calls, answers fixed values, and fails on demand. */
+class RecordingEngine implements SessionEngine {
+  readonly calls: Call[] = [];
+  /** When set, the next engine method throws this. */
+  failWith: unknown = undefined;
+  private listeners = new Set<(state: SessionState) => void>();
+
+  private record(method: string, args: unknown[]): void {
+    this.calls.push({ method, args });
+    if (this.failWith !== undefined) {
+      const error = this.failWith;
+      this.failWith = undefined;
+      throw error;
+    }
+  }
+
+  getState(): SessionState {
+    this.record('getState', []);
+    return STATE;
+  }
+  listProviders(): ProviderSummary[] {
+    this.record('listProviders', []);
+    return PROVIDERS;
+  }
+  async signIn(provider: string): Promise<AccountSummary> {
+    this.record('signIn', [provider]);
+    return ALICE;
+  }
+  cancelSignIn(): void {
+    this.record('cancelSignIn', []);
+  }
+  async switchAccount(accountKey: string): Promise<void> {
+    this.record('switchAccount', [accountKey]);
+  }
+  async refreshNow(...args: [accountKey?: string]): Promise<AccountSummary> {
+    this.record('refreshNow', args);
+    return ALICE;
+  }
+  async signOut(...args: [options?: SignOutOptions]): Promise<SignOutResult> {
+    this.record('signOut', args);
+    return { accountKey: ALICE.key, revoked: true, endSessionUrl: null };
+  }
+  async reopenBrowser(): Promise<void> {
+    this.record('reopenBrowser', []);
+  }
+  async openEndSession(accountKey: string): Promise<void> {
+    this.record('openEndSession', [accountKey]);
+  }
+  async recentEvents(...args: [limit?: number]): Promise<AuthEvent[]> {
+    this.record('recentEvents', args);
+    return EVENTS;
+  }
+  onStateChange(listener: (state: SessionState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+function setup() {
+  const engine = new RecordingEngine();
+  const logged: string[] = [];
+  const router = createIpcRouter(engine, { log: (line) => logged.push(line) });
+  return { engine, router, logged };
+}
+
+function expectInvalid(result: IpcResult<unknown>): string {
+  expect(result.ok).toBe(false);
+  if (result.ok) throw new Error('expected a failure envelope');
+  expect(result.error.code).toBe('invalid_argument');
+  return result.error.message;
+}
+
+describe('IPC router: happy paths', () => {
+  const cases: { channel: string; args: unknown[]; call: Call; value: unknown }[] = [
+    { channel: 'session:get', args: [], call: { method: 'getState', args: [] }, value: STATE },
+    { channel: 'providers:list', args: [], call: { method: 'listProviders', args: [] }, value: PROVIDERS },
+    { channel: 'session:sign-in', args: ['demo'], call: { method: 'signIn', args: ['demo'] }, value: ALICE },
+    { channel: 'session:cancel-sign-in', args: [], call: { method: 'cancelSignIn', args: [] }, value: null },
+    { channel: 'session:reopen-browser', args: [], call: { method: 'reopenBrowser', args: [] }, value: null },
+    {
+      channel: 'session:switch-account',
+      args: ['demo-bob'],
+      call: { method: 'switchAccount', args: ['demo-bob'] },
+      value: null,
+    },
+    { channel: 'session:refresh', args: [], call: { method: 'refreshNow', args: [] }, value: ALICE },
+    {
+      channel: 'session:refresh',
+      args: ['google-1234567890'],
+      call: { method: 'refreshNow', args: ['google-1234567890'] },
+      value: ALICE,
+    },
+    // An explicit `undefined` for an optional argument is the same as leaving it out.
+    { channel: 'session:refresh', args: [undefined], call: { method: 'refreshNow', args: [] }, value: ALICE },
+    {
+      channel: 'session:sign-out',
+      args: [],
+      call: { method: 'signOut', args: [] },
+      value: { accountKey: ALICE.key, revoked: true, endSessionUrl: null },
+    },
+    {
+      channel: 'session:sign-out',
+      args: [{ accountKey: 'demo-alice', forget: true }],
+      call: { method: 'signOut', args: [{ accountKey: 'demo-alice', forget: true }] },
+      value: { accountKey: ALICE.key, revoked: true, endSessionUrl: null },
+    },
+    {
+      channel: 'session:sign-out',
+      args: [{ forget: false }],
+      call: { method: 'signOut', args: [{ forget: false }] },
+      value: { accountKey: ALICE.key, revoked: true, endSessionUrl: null },
+    },
+    {
+      channel: 'session:open-end-session',
+      args: ['demo-alice'],
+      call: { method: 'openEndSession', args: ['demo-alice'] },
+      value: null,
+    },
+    { channel: 'events:recent', args: [], call: { method: 'recentEvents', args: [] }, value: EVENTS },
+    { channel: 'events:recent', args: [10], call: { method: 'recentEvents', args: [10] }, value: EVENTS },
+  ];
+
+  it('covers every channel of the contract', () => {
+    expect(new Set(cases.map((c) => c.channel))).toEqual(new Set(IPC_CHANNELS));
+  });
+
+  for (const { channel, args, call, value } of cases) {
+    it(`${channel}(${args.map((a) => JSON.stringify(a) ?? 'undefined').join(', ')})`, async () => {
+      const { engine, router } = setup();
+      const result = await router.handle(channel, args);
+      expect(result).toEqual({ ok: true, value });
+      expect(engine.calls).toEqual([call]);
+    });
+  }
+
+  it('answers plain JSON copies, never references into engine state', async () => {
+    const { router } = setup();
+    const result = await router.handle('session:get', []);
+    if (!result.ok) throw new Error('expected success');
+    expect(result.value).toEqual(STATE);
+    expect(result.value).not.toBe(STATE);
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+  });
+});
+
+describe('IPC router: rejected input never reaches the engine', () => {
+  const huge = 'x'.repeat(1_000_000);
+  const bad: { name: string; channel: unknown; args: unknown; mentions: string[] }[] = [
+    { name: 'unknown channel', channel: 'session:delete-everything', args: [], mentions: ['Unknown IPC channel'] },
+    { name: 'prototype key as channel', channel: '__proto__', args: [], mentions: ['Unknown IPC channel'] },
+    { name: 'constructor as channel', channel: 'constructor', args: [], mentions: ['Unknown IPC channel'] },
+    { name: 'channel of the wrong type', channel: 42, args: [], mentions: ['Unknown IPC channel'] },
+    { name: 'arguments not a list', channel: 'session:get', args: 'nope', mentions: ['session:get'] },
+    { name: 'extra argument (no-arg channel)', channel: 'session:get', args: [1], mentions: ['session:get', 'argument'] },
+    { name: 'extra argument', channel: 'session:sign-in', args: ['demo', 'more'], mentions: ['session:sign-in', 'argument'] },
+    { name: 'missing argument', channel: 'session:sign-in', args: [], mentions: ['session:sign-in', 'argument'] },
+    { name: 'missing account key', channel: 'session:switch-account', args: [], mentions: ['session:switch-account'] },
+    { name: 'provider of the wrong type', channel: 'session:sign-in', args: [42], mentions: ['session:sign-in', 'provider'] },
+    { name: 'provider with capitals', channel: 'session:sign-in', args: ['Demo'], mentions: ['provider'] },
+    { name: 'provider with a path', channel: 'session:sign-in', args: ['../demo'], mentions: ['provider'] },
+    { name: 'provider too long', channel: 'session:sign-in', args: ['a'.repeat(65)], mentions: ['provider'] },
+    { name: 'oversize provider', channel: 'session:sign-in', args: [huge], mentions: ['provider'] },
+    { name: 'oversize account key', channel: 'session:switch-account', args: [huge], mentions: ['accountKey'] },
+    { name: 'account key 201 chars', channel: 'session:switch-account', args: ['a'.repeat(201)], mentions: ['accountKey'] },
+    { name: 'empty account key', channel: 'session:open-end-session', args: [''], mentions: ['accountKey'] },
+    { name: 'account key with markup', channel: 'session:switch-account', args: ['<img src=x>'], mentions: ['accountKey'] },
+    { name: 'account key with a space', channel: 'session:refresh', args: ['demo alice'], mentions: ['accountKey'] },
+    { name: 'account key null', channel: 'session:refresh', args: [null], mentions: ['accountKey'] },
+    { name: 'sign-out options a string', channel: 'session:sign-out', args: ['demo-alice'], mentions: ['options'] },
+    { name: 'sign-out options an array', channel: 'session:sign-out', args: [['demo-alice']], mentions: ['options'] },
+    {
+      name: 'sign-out options with an unknown field',
+      channel: 'session:sign-out',
+      args: [{ accountKey: 'demo-alice', everywhere: true }],
+      mentions: ['options', 'everywhere'],
+    },
+    {
+      name: 'sign-out forget not a boolean',
+      channel: 'session:sign-out',
+      args: [{ forget: 'yes' }],
+      mentions: ['options.forget'],
+    },
+    {
+      name: 'sign-out oversize account key',
+      channel: 'session:sign-out',
+      args: [{ accountKey: huge }],
+      mentions: ['options.accountKey'],
+    },
+    {
+      name: 'sign-out with a __proto__ key',
+      channel: 'session:sign-out',
+      args: [JSON.parse('{"__proto__": {"forget": true}}')],
+      mentions: ['options', '__proto__'],
+    },
+    {
+      name: 'sign-out with a constructor.prototype key',
+      channel: 'session:sign-out',
+      args: [JSON.parse('{"constructor": {"prototype": {"polluted": true}}}')],
+      mentions: ['options', 'constructor'],
+    },
+    {
+      name: 'sign-out options inherited from a prototype',
+      channel: 'session:sign-out',
+      args: [Object.create({ forget: true, accountKey: 'demo-alice' })],
+      mentions: ['options'],
+    },
+    {
+      name: 'sign-out options with a huge unknown key',
+      channel: 'session:sign-out',
+      args: [{ [huge]: 1 }],
+      mentions: ['options', 'unknown field'],
+    },
+    { name: 'limit 0', channel: 'events:recent', args: [0], mentions: ['events:recent', 'limit'] },
+    { name: 'limit 501', channel: 'events:recent', args: [501], mentions: ['limit'] },
+    { name: 'limit fractional', channel: 'events:recent', args: [2.5], mentions: ['limit'] },
+    { name: 'limit NaN', channel: 'events:recent', args: [Number.NaN], mentions: ['limit'] },
+    { name: 'limit a string', channel: 'events:recent', args: ['10'], mentions: ['limit'] },
+    { name: 'limit plus extra', channel: 'events:recent', args: [10, 10], mentions: ['events:recent', 'argument'] },
+  ];
+
+  for (const { name, channel, args, mentions } of bad) {
+    it(name, async () => {
+      const { engine, router } = setup();
+      const message = expectInvalid(await router.handle(channel, args as unknown[]));
+      for (const word of mentions) expect(message).toContain(word);
+      // Never echo payloads back: messages stay short whatever came in.
+      expect(message.length).toBeLessThan(200);
+      expect(message).not.toContain('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx');
+      expect(engine.calls).toEqual([]);
+    });
+  }
+
+  it('does not pollute Object.prototype', async () => {
+    const { router } = setup();
+    await router.handle('session:sign-out', [JSON.parse('{"__proto__": {"polluted": true}}')]);
+    await router.handle('session:sign-out', [JSON.parse('{"constructor": {"prototype": {"polluted": true}}}')]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('IPC router: engine failures', () => {
+  it('passes an AuthError on as its ErrorInfo, code and all', async () => {
+    const { engine, router, logged } = setup();
+    engine.failWith = new AuthError('access_denied', 'You declined the sign-in at Demo.', {
+      hint: 'Try again and allow access.',
+      cause: new Error('raw provider response'),
+    });
+    const result = await router.handle('session:sign-in', ['demo']);
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'access_denied', message: 'You declined the sign-in at Demo.', hint: 'Try again and allow access.' },
+    });
+    expect(logged).toEqual([]);
+  });
+
+  it('keeps the location of a config error', async () => {
+    const { engine, router } = setup();
+    const location = { file: '/tmp/latchkey/config.yaml', line: 3, column: 7 };
+    engine.failWith = new AuthError('config_invalid', 'providers.demo.label must be a string', { location });
+    const result = await router.handle('providers:list', []);
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'config_invalid', message: 'providers.demo.label must be a string', location },
+    });
+  });
+
+  it('turns anything else into `internal`, without its message, and logs it redacted', async () => {
+    const { engine, router, logged } = setup();
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+    const opaque = 'rt_4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a';
+    engine.failWith = new Error(`refresh failed: refresh_token=${opaque} id_token ${jwt}`);
+    const result = await router.handle('session:refresh', []);
+    expect(result).toEqual({ ok: false, error: { code: 'internal', message: INTERNAL_ERROR_MESSAGE } });
+    const answer = JSON.stringify(result);
+    expect(answer).not.toContain(opaque);
+    expect(answer).not.toContain(jwt);
+    expect(answer).not.toContain('refresh failed');
+
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain('session:refresh');
+    expect(logged[0]).toContain('refresh failed');
+    expect(logged[0]).not.toContain(opaque);
+    expect(logged[0]).not.toContain(jwt);
+  });
+
+  it('handles thrown non-errors and rejected promises alike', async () => {
+    const { engine, router, logged } = setup();
+    engine.failWith = 'a string';
+    const result = await router.handle('session:cancel-sign-in', []);
+    expect(result).toEqual({ ok: false, error: { code: 'internal', message: INTERNAL_ERROR_MESSAGE } });
+    expect(logged[0]).not.toContain('a string');
+  });
+
+  it('survives results that cannot be serialised', async () => {
+    const engine = new RecordingEngine();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    engine.listProviders = () => cyclic as unknown as ProviderSummary[];
+    const result = await createIpcRouter(engine).handle('providers:list', []);
+    expect(result).toMatchObject({ ok: false, error: { code: 'internal' } });
+  });
+});
+
+describe('log redaction', () => {
+  it('cuts tokens, secrets and codes but keeps the words around them', () => {
+    const line = redactSecrets(
+      'POST failed: Authorization: Bearer abc.def-ghi client_secret="s3cr3t" callback?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz code: ECONNREFUSED',
+    );
+    expect(line).not.toContain('abc.def-ghi');
+    expect(line).not.toContain('s3cr3t');
+    expect(line).not.toContain('SplxlOBeZQQYbYS6WxSbIA');
+    expect(line).toContain('POST failed');
+    expect(line).toContain('ECONNREFUSED');
+    expect(line).toContain('client_secret');
+  });
+});
+
+describe('IPC sender check', () => {
+  const FILE_URL = 'file:///opt/Latchkey/resources/app/out/renderer/index.html';
+
+  interface FakeFrame extends SenderFrame {
+    window: string;
+  }
+  const appWindows = new Set(['main']);
+  const check = createSenderCheck<FakeFrame>({
+    rendererUrl: FILE_URL,
+    isInAppWindow: (frame) => appWindows.has(frame.window),
+  });
+  const frame = (over: Partial<FakeFrame> = {}): FakeFrame => ({ url: FILE_URL, parent: null, window: 'main', ...over });
+
+  it('trusts the top frame of an app window showing the app page', () => {
+    expect(check(frame())).toBe(true);
+    expect(check(frame({ url: `${FILE_URL}#/dashboard` }))).toBe(true);
+    expect(check(frame({ url: `${FILE_URL}?reload=1` }))).toBe(true);
+  });
+
+  it('refuses a window the app did not create, even on the app page', () => {
+    expect(check(frame({ window: 'foreign' }))).toBe(false);
+  });
+
+  it('refuses the app window when it shows another URL', () => {
+    expect(check(frame({ url: 'https://evil.example/' }))).toBe(false);
+    expect(check(frame({ url: 'file:///tmp/evil/index.html' }))).toBe(false);
+    expect(check(frame({ url: 'file:///opt/Latchkey/resources/app/out/renderer/other.html' }))).toBe(false);
+    expect(check(frame({ url: 'about:blank' }))).toBe(false);
+    expect(check(frame({ url: 'not a url' }))).toBe(false);
+  });
+
+  it('refuses sub-frames, detached frames and missing frames', () => {
+    expect(check(frame({ parent: frame() }))).toBe(false);
+    expect(check(frame({ detached: true }))).toBe(false);
+    expect(check(null)).toBe(false);
+    expect(check(undefined)).toBe(false);
+  });
+
+  it('in development, trusts exactly the dev server origin', () => {
+    const dev = createSenderCheck<FakeFrame>({
+      rendererUrl: 'http://localhost:5173/',
+      isInAppWindow: (f) => appWindows.has(f.window),
+    });
+    expect(dev(frame({ url: 'http://localhost:5173/' }))).toBe(true);
+    expect(dev(frame({ url: 'http://localhost:5173/index.html?x=1' }))).toBe(true);
+    expect(dev(frame({ url: 'http://localhost:5174/' }))).toBe(false);
+    expect(dev(frame({ url: 'http://127.0.0.1:5173/' }))).toBe(false);
+    expect(dev(frame({ url: 'https://localhost:5173/' }))).toBe(false);
+    expect(dev(frame({ url: FILE_URL }))).toBe(false);
+  });
+});
+
+describe('window policy', () => {
+  const APP = 'file:///opt/Latchkey/out/renderer/index.html';
+
+  it('recognises the app page and its resources', () => {
+    expect(isAppUrl(APP, APP)).toBe(true);
+    expect(isAppUrl('file:///opt/Latchkey/out/renderer/../renderer/index.html', APP)).toBe(true);
+    expect(isAppUrl('file:///opt/Latchkey/out/renderer/assets/index.js', APP)).toBe(false);
+    expect(isAppResourceUrl('file:///opt/Latchkey/out/renderer/assets/index.js', APP)).toBe(true);
+    expect(isAppResourceUrl('file:///opt/Latchkey/out/main/index.js', APP)).toBe(false);
+    expect(isAppResourceUrl('file:///etc/passwd', APP)).toBe(false);
+  });
+
+  it('allows only reloads of the app; web links go to the system browser; the rest is denied', () => {
+    expect(decideNavigation(APP, APP)).toBe('allow');
+    expect(decideNavigation('https://example.com/docs', APP)).toBe('open-external');
+    expect(decideNavigation('http://127.0.0.1:4600/session/end', APP)).toBe('open-external');
+    expect(decideNavigation('file:///etc/passwd', APP)).toBe('deny');
+    expect(decideNavigation('javascript:alert(1)', APP)).toBe('deny');
+    expect(decideNavigation('latchkey://callback', APP)).toBe('deny');
+  });
+
+  it('never opens Electron windows', () => {
+    expect(decideWindowOpen('https://example.com/')).toBe('open-external');
+    expect(decideWindowOpen(APP)).toBe('deny');
+    expect(decideWindowOpen('file:///etc/passwd')).toBe('deny');
+  });
+
+  it('refuses permissions except clipboard writes from the app page', () => {
+    expect(decidePermission('clipboard-sanitized-write', APP, APP)).toBe(true);
+    expect(decidePermission('clipboard-sanitized-write', 'https://evil.example/', APP)).toBe(false);
+    for (const permission of ['clipboard-read', 'media', 'geolocation', 'notifications', 'openExternal', 'unknown']) {
+      expect(decidePermission(permission, APP, APP)).toBe(false);
+    }
+  });
+});
+
+describe('Content-Security-Policy', () => {
+  it('is the strict policy in a built app', () => {
+    expect(contentSecurityPolicy()).toBe(
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+        "img-src 'self' data: https: http://127.0.0.1:*; connect-src 'self'; object-src 'none'; " +
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
+  });
+
+  it('lets the dev server and its hot-reload socket in, only in development', () => {
+    const policy = contentSecurityPolicy('http://localhost:5173/');
+    const directive = (name: string) => policy.split('; ').find((d) => d.startsWith(`${name} `));
+    expect(directive('connect-src')).toBe("connect-src 'self' http://localhost:5173 ws://localhost:5173");
+    expect(directive('script-src')).toContain('http://localhost:5173');
+    expect(directive('object-src')).toBe("object-src 'none'");
+    expect(directive('frame-ancestors')).toBe("frame-ancestors 'none'");
+    expect(contentSecurityPolicy()).not.toContain('ws:');
+    expect(contentSecurityPolicy()).not.toContain('localhost');
+  });
+});
