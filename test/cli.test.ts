@@ -66,12 +66,12 @@ describe('latchkey CLI', () => {
   it('login opens the browser, waits, and reports the account; status and token then work in new processes', async () => {
     const login = await latchkey('login');
     expect(login.stderr).toMatch(/Opening your browser/);
-    expect(login).toMatchObject({ code: 0, stdout: 'Signed in as Alice Example <alice@example.com> via Demo\n' });
+    expect(login).toMatchObject({ code: 0, stdout: 'Signed in as Alice Anders <alice@latchkey.example> via Demo\n' });
 
     // --config accepted after the command too.
     const status = await latchkey('status', '--config', home.configPath);
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/^Signed in as Alice Example <alice@example\.com> via Demo \(account demo-/);
+    expect(status.stdout).toMatch(/^Signed in as Alice Anders <alice@latchkey\.example> via Demo \(account demo-/);
     const json = JSON.parse((await latchkey('--config', home.configPath, 'status', '--json')).stdout);
     expect(json.signedIn).toBe(true);
     expect(JSON.stringify(json)).not.toMatch(/"(access|refresh|id)_?token"/i);
@@ -101,7 +101,7 @@ describe('latchkey CLI', () => {
 
   it('accounts lists the account; logout signs out; status then exits 1', async () => {
     const accounts = await latchkey('accounts');
-    expect(accounts.stdout).toMatch(/^\* demo-\S+\tAlice Example <alice@example\.com> via Demo\tsigned in\n$/);
+    expect(accounts.stdout).toMatch(/^\* demo-\S+\tAlice Anders <alice@latchkey\.example> via Demo\tsigned in\n$/);
     const logout = await latchkey('logout');
     expect(logout.code).toBe(0);
     expect(logout.stdout).toMatch(/^Signed out of demo-\S+\. The provider revoked its tokens\.\n$/);

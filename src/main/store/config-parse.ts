@@ -1,0 +1,185 @@
+/**
+ * Turns the text of config.yaml into a validated config plus the YAML Document it came from, or into one
+ * `config_invalid` error that says exactly where the problem is (`<file>:<line>:<col>: <what>`), so the
+ * person can fix it in an editor. The Document is kept because writes are applied to it: that is what
+ * preserves the person's comments and ordering.
+ */
+import { Buffer } from 'node:buffer';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import type { z } from 'zod';
+import { AuthError } from '../../shared/errors';
+import { configSchema, isSecretLikeKey, type LatchkeyConfig } from './schema';
+
+/** A config file is a few kilobytes; anything this large is not one, and parsing it would waste memory. */
+export const MAX_CONFIG_BYTES = 1_000_000;
+/**
+ * Aliases (`*name`) are legitimate YAML, but nested aliases expand exponentially ("billion laughs"). A
+ * hand-written config never needs more than a handful.
+ */
+export const MAX_ALIAS_COUNT = 50;
+
+/** A valid config and the Document it was read from (writes edit the Document to keep comments). */
+export interface ParsedConfig {
+  doc: Document;
+  config: LatchkeyConfig;
+}
+
+/** 1-based line and column in the file, as editors count them. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** Parses and validates; throws `AuthError('config_invalid')` with the first problem's location. */
+export function parseConfig(text: string, file: string): ParsedConfig {
+  const result = checkConfig(text);
+  if (!result.ok) throw configInvalid(file, result.problems, result.cause);
+  return result.parsed;
+}
+
+/** The problems of a config text, or the parsed config: for callers that report problems their own way. */
+export function checkConfig(text: string): { ok: true; parsed: ParsedConfig } | { ok: false; problems: Problem[]; cause?: unknown } {
+  if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) {
+    return { ok: false, problems: [{ where: '', what: `the file is larger than ${MAX_CONFIG_BYTES} bytes; this is not a Latchkey config` }] };
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      problems: doc.errors.map((error) => {
+        const at = error.linePos?.[0];
+        // yaml's own wording for this one tells a programmer which function to call instead.
+        const what =
+          error.code === 'MULTIPLE_DOCS' ? 'the file holds more than one YAML document (a line with ---); keep only one' : yamlMessage(error.message);
+        return { where: '', what, ...(at ? { position: { line: at.line, column: at.col } } : {}) };
+      }),
+    };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // yaml refuses to expand an alias bomb (a ReferenceError): point at the first alias.
+    const position = firstAliasPosition(doc, lineCounter);
+    return {
+      ok: false,
+      problems: [{ where: '', what: `aliases (*name) expand too far (more than ${MAX_ALIAS_COUNT} copies); write the values out instead`, ...(position ? { position } : {}) }],
+      cause: error,
+    };
+  }
+  const result = configSchema.safeParse(data ?? {});
+  if (!result.success) return { ok: false, problems: result.error.issues.flatMap((issue) => describeIssue(issue, doc, lineCounter)) };
+  return { ok: true, parsed: { doc, config: result.data } };
+}
+
+/** One thing wrong with the file: where (schema path and position) and what. */
+export interface Problem {
+  position?: Position;
+  /** Dotted schema path (`providers.company.issuer`); empty for syntax problems. */
+  where: string;
+  what: string;
+}
+
+/** `where: what` of a problem, as shown in messages. */
+export function describeProblem(problem: Problem): string {
+  return problem.where === '' ? problem.what : `${problem.where}: ${problem.what}`;
+}
+
+/** Builds the config_invalid error; the earliest problem in the file is the one named in the message. */
+export function configInvalid(file: string, problems: Problem[], cause?: unknown): AuthError {
+  const sorted = [...problems].sort(
+    (a, b) => (a.position?.line ?? Infinity) - (b.position?.line ?? Infinity) || (a.position?.column ?? 0) - (b.position?.column ?? 0),
+  );
+  const first = sorted[0] ?? { where: '', what: 'the file is not valid' };
+  const at = first.position ? `${file}:${first.position.line}:${first.position.column}` : file;
+  const more = sorted.length > 1 ? ` (and ${sorted.length - 1} more problem${sorted.length > 2 ? 's' : ''})` : '';
+  return new AuthError('config_invalid', `${at}: ${describeProblem(first)}${more}`, {
+    ...(cause === undefined ? {} : { cause }),
+    location: { file, ...(first.position ? { line: first.position.line, column: first.position.column } : {}) },
+    hint: `Fix or delete ${file}; Latchkey will not change it until it is valid.`,
+  });
+}
+
+/** yaml's pretty messages end with " at line L, column C:" and a source excerpt; the location is reported separately. */
+function yamlMessage(message: string): string {
+  const firstLine = message.split('\n', 1)[0] ?? message;
+  return firstLine.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function describeIssue(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter): Problem[] {
+  const path = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
+  const locate = (segments: (string | number)[], atKey: boolean): Problem['position'] => positionOf(doc, lineCounter, segments, atKey);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({
+        where: dotted([...path, key]),
+        what: isSecretLikeKey(key)
+          ? 'looks like a secret; Latchkey keeps secrets in the system keychain, never in this file - remove it'
+          : 'unknown key (check the spelling)',
+        ...optionalPosition(locate([...path, key], true)),
+      }));
+    case 'invalid_key':
+      return [{ where: dotted(path), what: issue.issues[0]?.message ?? issue.message, ...optionalPosition(locate(path, true)) }];
+    case 'invalid_type':
+      if (path.length === 0) {
+        return [{ where: '', what: 'the file must be a mapping of settings (session:, providers:, credentials:)', ...optionalPosition(locate(path, false)) }];
+      }
+      return [{ where: dotted(path), what: issue.message, ...optionalPosition(locate(path, false)) }];
+    default:
+      return [{ where: dotted(path), what: issue.message, ...optionalPosition(locate(path, false)) }];
+  }
+}
+
+function optionalPosition(position: Position | undefined): { position?: Position } {
+  return position ? { position } : {};
+}
+
+/** `credentials.usernames.alice.roles[0]`: how a person would find the place by reading the file. */
+function dotted(path: (string | number)[]): string {
+  return path.reduce<string>((out, segment) => (typeof segment === 'number' ? `${out}[${segment}]` : out === '' ? segment : `${out}.${segment}`), '');
+}
+
+/**
+ * Maps a schema path to the YAML node it came from. Walks the Document by hand rather than with getIn:
+ * keys compare as text (a YAML key `123` is the number 123, but the path says "123"), aliases are
+ * followed, and when the path ends at something absent the nearest existing ancestor is used.
+ */
+function positionOf(doc: Document, lineCounter: LineCounter, path: (string | number)[], atKey: boolean): Position | undefined {
+  let node: unknown = doc.contents;
+  let best: unknown = node;
+  for (const [index, segment] of path.entries()) {
+    if (isAlias(node)) node = node.resolve(doc);
+    const last = index === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      if (pair === undefined) break;
+      // An empty value (`key:`) has no node of its own: point at its key then.
+      best = (last && atKey) || pair.value === null ? pair.key : pair.value;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+      if (node === undefined || node === null) break;
+      best = node;
+    } else {
+      break;
+    }
+  }
+  const range = (best as { range?: [number, number, number] } | null)?.range;
+  if (range === undefined) return undefined;
+  const { line, col } = lineCounter.linePos(range[0]);
+  return { line, column: col };
+}
+
+function firstAliasPosition(doc: Document, lineCounter: LineCounter): Position | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_key, alias) {
+      offset = alias.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  if (offset === undefined) return undefined;
+  const { line, col } = lineCounter.linePos(offset);
+  return { line, column: col };
+}

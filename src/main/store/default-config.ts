@@ -1,0 +1,48 @@
+/**
+ * The config.yaml written on first start. It carries its own documentation because it is meant to be read
+ * and edited by the person using Latchkey; everything below the comments must validate against schema.ts.
+ */
+export const DEFAULT_CONFIG_YAML = `# Latchkey configuration
+#
+# Latchkey reads this file when it starts and writes to it whenever you sign in, refresh a session or
+# sign out. You may edit it by hand (preferably while Latchkey is closed): your comments and the order of
+# entries are kept. If the file becomes invalid, Latchkey shows where the problem is and changes nothing
+# until it is fixed - or deleted, in which case a fresh one like this is written.
+#
+# Nothing secret is stored here. Tokens are kept, encrypted, with their key in the system keychain
+# (macOS Keychain, Windows Credential Manager, or a Secret Service keyring such as gnome-keyring on Linux).
+#
+# session.expiry_days   How long you stay signed in without using Latchkey. 0 = forget the session when
+#                       Latchkey quits.
+# providers             Where you can sign in. "demo" is a provider built into Latchkey, for trying it out.
+#                       Add your own OpenID Connect provider, for example:
+#
+#                         company:
+#                           label: Company SSO
+#                           issuer: https://login.example.com
+#                           client_id: latchkey-desktop
+#                           scopes: [openid, profile, email, offline_access]
+#                           authorization_params: { hd: example.com }
+#                         google:
+#                           label: Google
+#                           preset: google        # fills in the issuer; microsoft works too (tenant: optional)
+#                           client_id: 1234-abc.apps.googleusercontent.com
+#                           client_secret: ...         # only if the provider issued one to this desktop app
+#
+#                       Register Latchkey at the provider as a native/desktop app with the redirect URI
+#                       http://127.0.0.1/callback (any port).
+# credentials.usernames The accounts that have signed in, written by Latchkey: name, e-mail, roles, and
+#                       when they last signed in.
+# active_account        The account the app shows.
+
+session:
+  expiry_days: 30
+
+providers:
+  demo:
+    label: Demo
+    embedded: true
+
+credentials:
+  usernames: {}
+`;

@@ -1,0 +1,221 @@
+/**
+ * A cross-process mutex backed by a lock file.
+ *
+ * The desktop app and any number of `latchkey` CLI processes share one config.yaml and one keychain. A
+ * read-modify-write of the config by two of them at once would lose one side's change (the
+ * "config write-backs racing each other" failure Latchkey exists to avoid), so every write runs under
+ * this lock.
+ *
+ * How it works: the lock is a file created with `open(path, 'wx')` (atomic create-if-absent on every OS)
+ * that records pid, hostname, time and a random token. A lock is considered abandoned, and is recovered,
+ * when its owner runs on this host and is dead, or when the file has not been touched for `staleMs` (the
+ * holder refreshes the file's mtime while it works, so long work is not mistaken for a crash). Recovery
+ * happens under a second, short-lived guard file so that two waiters that both saw the same abandoned lock
+ * cannot delete a fresh lock that one of them has just created.
+ *
+ * Inside one process, calls on the same path queue on a promise chain first, so they neither poll against
+ * each other nor depend on the file for ordering. The lock is not reentrant: calling withFileLock on the
+ * same path from inside `fn` waits forever.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { AuthError } from '../../shared/errors';
+import { errnoCode } from './errno';
+import { KeyedQueue } from './keyed-queue';
+
+export interface FileLockOptions {
+  /** How long to wait for another holder before giving up (default 15 s). */
+  timeoutMs?: number;
+  /** Age (since the holder last touched the file) after which a lock counts as abandoned (default 30 s). */
+  staleMs?: number;
+}
+
+/** Long enough for a slow disk under a busy CLI, short enough that a stuck holder is reported, not waited on forever. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 15_000;
+/** No config or keychain write takes this long; a lock untouched for longer was abandoned. */
+export const DEFAULT_LOCK_STALE_MS = 30_000;
+
+/** What a lock file says about its holder. Nothing secret: shown in timeout messages. */
+export interface LockRecord {
+  pid: number;
+  hostname: string;
+  createdAt: string;
+  /** Random per acquisition, so a holder never deletes a lock that someone else has taken over. */
+  token: string;
+}
+
+interface Inspection {
+  record: LockRecord | null;
+  /** Identifies one incarnation of the lock file (inode + token), to re-check it under the guard. */
+  identity: string;
+  stale: boolean;
+}
+
+const inProcess = new KeyedQueue();
+
+/**
+ * Runs `fn` while holding the cross-process lock at `lockPath`, and releases the lock afterwards whatever
+ * `fn` does. Rejects with `AuthError('internal')` naming the lock file when the lock cannot be taken
+ * within `timeoutMs`.
+ */
+export function withFileLock<T>(lockPath: string, fn: () => Promise<T>, opts: FileLockOptions = {}): Promise<T> {
+  const resolved = path.resolve(lockPath);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const staleMs = opts.staleMs ?? DEFAULT_LOCK_STALE_MS;
+  return inProcess.run(resolved, async () => {
+    const release = await acquire(resolved, timeoutMs, staleMs);
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
+  });
+}
+
+async function acquire(lockPath: string, timeoutMs: number, staleMs: number): Promise<() => Promise<void>> {
+  const deadline = Date.now() + timeoutMs;
+  const token = randomBytes(16).toString('hex');
+  let delayMs = 4;
+  let lastHolder: LockRecord | null = null;
+  for (;;) {
+    if (await tryCreate(lockPath, token)) return startHolding(lockPath, token, staleMs);
+    const seen = await inspect(lockPath, staleMs);
+    if (seen === null) continue; // released between our attempt and the look: try again at once
+    lastHolder = seen.record ?? lastHolder;
+    if (seen.stale) await recover(lockPath, seen, staleMs);
+    if (Date.now() >= deadline) throw timeoutError(lockPath, timeoutMs, lastHolder);
+    if (seen.stale) continue;
+    // Jittered exponential backoff: waiters of different processes spread out instead of polling in step.
+    await sleep(Math.min(delayMs * (0.5 + Math.random()), Math.max(0, deadline - Date.now()) + 1));
+    delayMs = Math.min(delayMs * 2, 100);
+  }
+}
+
+/** Atomically creates the lock file; false if it already exists. */
+async function tryCreate(lockPath: string, token: string): Promise<boolean> {
+  const record: LockRecord = { pid: process.pid, hostname: hostname(), createdAt: new Date().toISOString(), token };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(lockPath, 'wx', 0o600);
+      try {
+        await handle.writeFile(JSON.stringify(record));
+      } finally {
+        await handle.close();
+      }
+      return true;
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code === 'EEXIST') return false;
+      if (code === 'ENOENT' && attempt === 0) {
+        await mkdir(path.dirname(lockPath), { recursive: true, mode: 0o700 });
+        continue;
+      }
+      throw new AuthError('internal', `Cannot create the lock file ${lockPath} (${code ?? 'unknown error'})`, { cause: error });
+    }
+  }
+}
+
+/** Reads the current lock file; null if there is none. */
+async function inspect(lockPath: string, staleMs: number): Promise<Inspection | null> {
+  let mtimeMs: number;
+  let ino: number;
+  let text: string;
+  try {
+    const info = await stat(lockPath);
+    mtimeMs = info.mtimeMs;
+    ino = info.ino;
+    text = await readFile(lockPath, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null;
+    throw new AuthError('internal', `Cannot read the lock file ${lockPath} (${errnoCode(error) ?? 'unknown error'})`, { cause: error });
+  }
+  // An unparseable record is a holder that has created the file but not yet written it (or crashed in
+  // between): only its age can tell which.
+  const record = parseRecord(text);
+  const ownerDead = record !== null && record.hostname === hostname() && !isProcessAlive(record.pid);
+  const tooOld = Date.now() - mtimeMs > staleMs;
+  return { record, identity: `${ino}:${record?.token ?? ''}`, stale: ownerDead || tooOld };
+}
+
+/**
+ * Removes an abandoned lock, but only if it is still the very lock that was found abandoned: the check and
+ * the removal happen under an exclusive guard file, so a waiter that looked a moment too late cannot
+ * delete the fresh lock another waiter has just created.
+ */
+async function recover(lockPath: string, seen: Inspection, staleMs: number): Promise<void> {
+  const guard = `${lockPath}.recover`;
+  try {
+    await (await open(guard, 'wx', 0o600)).close();
+  } catch (error) {
+    if (errnoCode(error) !== 'EEXIST') throw new AuthError('internal', `Cannot create ${guard}`, { cause: error });
+    // Someone else is recovering. A guard that stays around means its creator died mid-recovery (a few
+    // milliseconds of work), so it may be removed after a while.
+    const info = await stat(guard).catch(() => null);
+    if (info !== null && Date.now() - info.mtimeMs > Math.min(staleMs, 10_000)) await rm(guard, { force: true });
+    else await sleep(2 + Math.random() * 8);
+    return;
+  }
+  try {
+    const again = await inspect(lockPath, staleMs);
+    if (again !== null && again.stale && again.identity === seen.identity) await rm(lockPath, { force: true });
+  } finally {
+    await rm(guard, { force: true });
+  }
+}
+
+/** Keeps the lock fresh while `fn` runs and returns the function that releases it. */
+function startHolding(lockPath: string, token: string, staleMs: number): () => Promise<void> {
+  const refresh = setInterval(
+    () => {
+      const now = new Date();
+      utimes(lockPath, now, now).catch(() => undefined);
+    },
+    Math.max(Math.floor(staleMs / 3), 20),
+  );
+  // Holding a lock must not by itself keep a CLI process alive.
+  refresh.unref();
+  return async () => {
+    clearInterval(refresh);
+    const current = parseRecord(await readFile(lockPath, 'utf8').catch(() => ''));
+    // If the lock was taken over (we stalled past staleMs), the file is someone else's now: leave it.
+    if (current?.token === token) await rm(lockPath, { force: true });
+  };
+}
+
+function parseRecord(text: string): LockRecord | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null) return null;
+    const { pid, hostname: host, createdAt, token } = value as Record<string, unknown>;
+    if (typeof pid !== 'number' || typeof host !== 'string' || typeof createdAt !== 'string' || typeof token !== 'string') {
+      return null;
+    }
+    return { pid, hostname: host, createdAt, token };
+  } catch {
+    return null;
+  }
+}
+
+/** Signal 0 checks existence only. EPERM means the process exists but belongs to someone else. */
+function isProcessAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoCode(error) !== 'ESRCH';
+  }
+}
+
+function timeoutError(lockPath: string, timeoutMs: number, holder: LockRecord | null): AuthError {
+  const by = holder === null ? '' : ` (held by process ${holder.pid} on ${holder.hostname} since ${holder.createdAt})`;
+  return new AuthError('internal', `Timed out after ${timeoutMs} ms waiting for the lock file ${lockPath}${by}`, {
+    hint: `Another Latchkey process is working with the same files. If none is running, delete ${lockPath}.`,
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
