@@ -33,6 +33,7 @@ function vaultFor(home: TempHome): SecretVault {
   return new SecretVault({ service: home.keychainService, dir: join(home.dir, 'secrets') });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed YAML document, inspected field by field
 async function readYaml(home: TempHome): Promise<{ text: string; doc: any }> {
   const text = await readFile(home.configPath, 'utf8');
   return { text, doc: parse(text) };

@@ -11,6 +11,7 @@ import { AuthEventLog } from './auth/event-log';
 import { ProviderRegistry, type ProviderSettings } from './auth/providers';
 import { SessionManager } from './auth/session-manager';
 import { DEMO_CLIENT_ID } from './idp/config';
+import { importWithoutRuntimeNotice } from './idp/load';
 import type { DemoProvider, DemoProviderOptions } from './idp';
 import { ConfigStore, defaultConfigPath, type LatchkeyConfig } from './store/config';
 import { SecretVault } from './store/secrets';
@@ -19,7 +20,7 @@ export const DEFAULT_DEMO_PORT = 4600;
 
 /** Loaded on first use: most CLI runs (status, token with a valid token) never need the provider. */
 async function startDemoProvider(options: DemoProviderOptions): Promise<DemoProvider> {
-  const idp = await import('./idp');
+  const idp = await importWithoutRuntimeNotice(() => import('./idp'));
   return idp.startDemoProvider(options);
 }
 

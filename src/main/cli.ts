@@ -211,7 +211,8 @@ async function runIdp(configPath: string | undefined, port: string | undefined, 
     io.stderr(`latchkey: --port must be a port number\n`);
     return 2;
   }
-  const { runDemoProviderForeground } = await import('./idp/standalone');
+  const { importWithoutRuntimeNotice } = await import('./idp/load');
+  const { runDemoProviderForeground } = await importWithoutRuntimeNotice(() => import('./idp/standalone'));
   await runDemoProviderForeground({ dataDir: join(dirname(path), 'demo-provider'), port: chosenPort });
   return 0;
 }
