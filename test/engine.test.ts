@@ -253,6 +253,9 @@ describe('sign-out', () => {
     const latchkey = await engine(home, { embeddedProvider: { port: 0 }, openBrowser: async () => undefined });
     await latchkey.restore();
     const pending = latchkey.engine.signIn('demo').catch((e: unknown) => e);
+    // A second click while the first sign-in is starting or waiting is refused, not run twice.
+    const second = await latchkey.engine.signIn('demo').catch((e: unknown) => e);
+    expect(isAuthError(second, 'busy')).toBe(true);
     await new Promise((r) => setTimeout(r, 200));
     expect(latchkey.engine.getState().signIn?.provider).toBe('demo');
     latchkey.engine.cancelSignIn();

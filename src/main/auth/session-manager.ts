@@ -80,6 +80,7 @@ export class SessionManager implements SessionEngine {
   readonly #endSessionUrls = new Map<string, string>();
   #activeKey: string | null = null;
   #signIn: { run: SignInRun; progress: SignInProgress } | null = null;
+  #signInStarting = false;
   #lastSignInError: ErrorInfo | undefined;
   #closed = false;
 
@@ -178,11 +179,13 @@ export class SessionManager implements SessionEngine {
 
   async signIn(providerName: string): Promise<AccountSummary> {
     this.#requireConfig();
-    if (this.#signIn) throw new AuthError('busy', 'A sign-in is already in progress. Finish or cancel it first.');
+    if (this.#signIn || this.#signInStarting) throw new AuthError('busy', 'A sign-in is already in progress. Finish or cancel it first.');
     const providers = this.#requireProviders();
     const provider = providers.resolve(providerName);
     this.#lastSignInError = undefined;
     let run: SignInRun;
+    // Claimed before the first await, so two clicks cannot start two sign-ins.
+    this.#signInStarting = true;
     try {
       const configuration = await providers.configuration(providerName);
       run = await beginSignIn({
@@ -195,6 +198,8 @@ export class SessionManager implements SessionEngine {
       });
     } catch (err) {
       return this.#failSignIn(toAuthError(err), providerName);
+    } finally {
+      this.#signInStarting = false;
     }
     this.#signIn = {
       run,
