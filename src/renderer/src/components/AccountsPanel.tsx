@@ -1,0 +1,80 @@
+/** Every account Latchkey knows: switch between signed-in ones, sign back in to others, add another. */
+import { useState } from 'react';
+import type { AccountSummary, ProviderSummary } from '../../../shared/session';
+import { Avatar } from './Avatar';
+import { ProviderButtons } from './ProviderButtons';
+
+interface Props {
+  accounts: AccountSummary[];
+  activeKey: string | null;
+  providers: ProviderSummary[] | null;
+  busy: boolean;
+  pendingProvider: string | null;
+  onSwitch(accountKey: string): void;
+  onSignIn(provider: string): void;
+}
+
+function AccountRow({ account, active, busy, onSwitch, onSignIn }: {
+  account: AccountSummary;
+  active: boolean;
+  busy: boolean;
+  onSwitch(accountKey: string): void;
+  onSignIn(provider: string): void;
+}) {
+  let status = 'Signed out';
+  if (active) status = 'Current';
+  else if (account.signedIn) status = 'Signed in';
+  return (
+    <li className={`account${active ? ' account-active' : ''}`} data-testid={`account-${account.key}`} aria-current={active ? 'true' : undefined}>
+      <Avatar name={account.name} picture={account.picture} size="small" />
+      <div className="account-text">
+        <span className="account-name">{account.name}</span>
+        <span className="muted small" title={`${account.email ?? account.subject} · ${account.providerLabel}`}>
+          {account.email ?? account.subject} · {account.providerLabel}
+        </span>
+      </div>
+      {active ? (
+        <span className="badge badge-ok">{status}</span>
+      ) : account.signedIn ? (
+        <button type="button" className="btn btn-secondary btn-small" disabled={busy} onClick={() => onSwitch(account.key)} data-testid={`switch-${account.key}`}>
+          Switch
+        </button>
+      ) : (
+        <button type="button" className="btn btn-secondary btn-small" disabled={busy} onClick={() => onSignIn(account.provider)} data-testid={`sign-in-again-${account.key}`}>
+          Sign in
+        </button>
+      )}
+    </li>
+  );
+}
+
+export function AccountsPanel({ accounts, activeKey, providers, busy, pendingProvider, onSwitch, onSignIn }: Props) {
+  const [choosing, setChoosing] = useState(false);
+  return (
+    <section className="card" aria-labelledby="accounts-title">
+      <header className="card-header">
+        <h2 id="accounts-title">Accounts</h2>
+      </header>
+      <ul className="accounts" data-testid="accounts">
+        {accounts.map((account) => (
+          <AccountRow key={account.key} account={account} active={account.key === activeKey} busy={busy} onSwitch={onSwitch} onSignIn={onSignIn} />
+        ))}
+      </ul>
+      {choosing ? (
+        <div className="add-account" data-testid="add-account-choice">
+          <p className="small muted">Choose where the other account lives:</p>
+          <ProviderButtons providers={providers} pendingProvider={pendingProvider} onChoose={onSignIn} />
+          <button type="button" className="btn btn-link" onClick={() => setChoosing(false)}>
+            Never mind
+          </button>
+        </div>
+      ) : (
+        <div className="actions">
+          <button type="button" className="btn btn-secondary" data-testid="add-account" disabled={busy} onClick={() => setChoosing(true)}>
+            Add another account
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}

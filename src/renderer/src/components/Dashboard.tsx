@@ -1,0 +1,108 @@
+/**
+ * The signed-in screen. Every button here asks main to do the work; the screen then follows the state main
+ * announces, so what is shown is always what is on disk.
+ */
+import type { ErrorInfo } from '../../../shared/errors';
+import type { AccountSummary, ProviderSummary, SessionState, SignOutResult } from '../../../shared/session';
+import { useAction } from '../hooks/useAction';
+import { useRecentEvents } from '../hooks/useRecentEvents';
+import { AccountsPanel } from './AccountsPanel';
+import { BrandMark } from './BrandMark';
+import { EndSessionOffer, type SignedOutAccount } from './EndSessionOffer';
+import { ErrorView } from './ErrorView';
+import { EventsPanel } from './EventsPanel';
+import { ProfileCard } from './ProfileCard';
+import { SessionPanel } from './SessionPanel';
+
+interface Props {
+  state: SessionState;
+  account: AccountSummary;
+  providers: ProviderSummary[] | null;
+  pendingProvider: string | null;
+  /** How the last sign-in started from this screen ("Add another account") failed, if it did. */
+  signInError: ErrorInfo | null;
+  signedOut: SignedOutAccount | null;
+  onSignIn(provider: string): void;
+  onSignedOut(result: SignOutResult, account: AccountSummary): void;
+  onDismissSignInError(): void;
+  onDismissSignedOut(): void;
+}
+
+export function Dashboard(props: Props) {
+  const { state, account } = props;
+  const actions = useAction();
+  // Refreshing talks to the provider and may be slow when it is unreachable: it must not hold up sign-out.
+  const refresh = useAction();
+  const events = useRecentEvents(state);
+
+  const signOut = async (forget: boolean): Promise<void> => {
+    const result = await actions.run(forget ? 'forget' : 'sign-out', () =>
+      window.latchkey.session.signOut({ accountKey: account.key, forget }),
+    );
+    if (result) props.onSignedOut(result, account);
+  };
+
+  return (
+    <div className="screen" data-testid="dashboard">
+      <header className="topbar">
+        <div className="brand">
+          <BrandMark size={26} />
+          <span className="brand-name">Latchkey</span>
+        </div>
+        <button
+          type="button"
+          className="btn btn-secondary"
+          data-testid="sign-out"
+          disabled={actions.pending !== null}
+          onClick={() => void signOut(false)}
+        >
+          {actions.pending === 'sign-out' ? 'Signing out…' : 'Sign out'}
+        </button>
+      </header>
+
+      <main className="dashboard">
+        {props.signedOut && <EndSessionOffer account={props.signedOut} onDone={props.onDismissSignedOut} />}
+        {props.signInError && (
+          <ErrorView error={props.signInError} onDismiss={props.onDismissSignInError} />
+        )}
+        {actions.error && <ErrorView error={actions.error} onDismiss={actions.clearError} />}
+        {refresh.error && <ErrorView error={refresh.error} onDismiss={refresh.clearError} />}
+
+        <div className="grid">
+          <div className="grid-wide">
+            <ProfileCard account={account}>
+              <div className="actions">
+                <button
+                  type="button"
+                  className="btn btn-link btn-danger"
+                  data-testid="sign-out-forget"
+                  disabled={actions.pending !== null}
+                  onClick={() => void signOut(true)}
+                >
+                  Sign out and forget this account
+                </button>
+              </div>
+            </ProfileCard>
+          </div>
+          <SessionPanel
+            account={account}
+            refreshing={refresh.pending !== null}
+            onRefresh={() => void refresh.run('refresh', () => window.latchkey.session.refresh(account.key))}
+          />
+          <AccountsPanel
+            accounts={state.accounts}
+            activeKey={state.activeAccountKey}
+            providers={props.providers}
+            busy={actions.pending !== null || props.pendingProvider !== null}
+            pendingProvider={props.pendingProvider}
+            onSwitch={(key) => void actions.run('switch', () => window.latchkey.session.switchAccount(key))}
+            onSignIn={props.onSignIn}
+          />
+          <div className="grid-wide">
+            <EventsPanel events={events} accounts={state.accounts} />
+          </div>
+        </div>
+      </main>
+    </div>
+  );
+}

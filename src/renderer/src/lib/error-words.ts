@@ -1,0 +1,129 @@
+/**
+ * What each error code means to a person, and what they can do next. The engine's messages are written for
+ * logs; these are written for the screen. Typed as a full record so a new code cannot ship without words.
+ */
+import type { AuthErrorCode } from '../../../shared/errors';
+
+export interface ErrorWords {
+  title: string;
+  /** What happened, in plain words. */
+  body: string;
+  /** The next step, when there is one. An engine hint about the particular case takes its place. */
+  next?: string;
+  /** Whether starting over is the sensible next step (the view then offers "Try again"). */
+  retry: boolean;
+  /** Show the engine's message in plain sight (it says exactly what is wrong, e.g. in config.yaml). */
+  showMessage?: boolean;
+  /** Quiet errors are the person's own doing (cancel): acknowledged, not alarmed about. */
+  quiet?: boolean;
+}
+
+export const ERROR_WORDS: Record<AuthErrorCode, ErrorWords> = {
+  cancelled: {
+    title: 'Sign-in cancelled',
+    body: 'Nothing changed. You can start again whenever you like.',
+    retry: false,
+    quiet: true,
+  },
+  timeout: {
+    title: 'The sign-in took too long',
+    body: 'Latchkey stopped waiting for your browser to come back.',
+    next: 'Try again, and finish signing in within a few minutes.',
+    retry: true,
+  },
+  state_mismatch: {
+    title: "That sign-in response didn't match",
+    body: "Your browser came back with a response that doesn't belong to the sign-in Latchkey started, so it was ignored to keep you safe.",
+    next: 'Start the sign-in again from here.',
+    retry: true,
+  },
+  access_denied: {
+    title: 'You declined access',
+    body: "You declined to let Latchkey use your account, so you're not signed in.",
+    next: 'If that was a mistake, try again and choose Allow.',
+    retry: true,
+  },
+  invalid_grant: {
+    title: 'Your session ended at the provider',
+    body: 'The provider no longer accepts this session. It may have been signed out or revoked elsewhere.',
+    next: 'Sign in again to continue.',
+    retry: true,
+  },
+  invalid_client: {
+    title: "The provider doesn't recognise Latchkey",
+    body: 'The client ID Latchkey uses is not registered with this provider.',
+    next: 'Check client_id for this provider in config.yaml, then try again.',
+    retry: true,
+  },
+  invalid_callback: {
+    title: 'The sign-in response was incomplete',
+    body: "The provider's answer was missing something Latchkey needs before it can trust it.",
+    next: 'Try again. If it keeps happening, the provider may be misconfigured.',
+    retry: true,
+  },
+  provider_error: {
+    title: 'The provider reported a problem',
+    body: "The sign-in provider couldn't complete the request.",
+    next: 'Try again in a moment.',
+    retry: true,
+  },
+  network: {
+    title: "Can't reach the provider",
+    body: "Latchkey couldn't connect to the sign-in provider. If you're signed in, you stay signed in.",
+    next: 'Check your internet connection, then try again.',
+    retry: true,
+  },
+  keychain_unavailable: {
+    title: "The system keychain isn't available",
+    body: "Latchkey keeps your session in the system keychain, and it couldn't be opened.",
+    next: 'Unlock your system keychain, then try again.',
+    retry: true,
+  },
+  config_invalid: {
+    title: 'There is a problem in config.yaml',
+    body: "Latchkey can't use its settings file until it's fixed, and writes nothing to it in the meantime. Fix it, save it, then restart Latchkey.",
+    next: 'Fix the spot shown.',
+    retry: false,
+    showMessage: true,
+  },
+  unknown_provider: {
+    title: "That provider isn't set up",
+    body: 'There is no provider with that name in config.yaml.',
+    next: 'Check the providers section of config.yaml.',
+    retry: false,
+  },
+  unknown_account: {
+    title: "That account isn't here any more",
+    body: 'Latchkey has no account with that key. It may have been forgotten.',
+    next: 'Sign in with it again to add it back.',
+    retry: false,
+  },
+  not_signed_in: {
+    title: "You're not signed in",
+    body: 'That needs a signed-in account.',
+    next: 'Sign in first.',
+    retry: false,
+  },
+  busy: {
+    title: 'A sign-in is already in progress',
+    body: 'Latchkey handles one sign-in at a time.',
+    next: 'Finish or cancel the sign-in that is open in your browser first.',
+    retry: false,
+  },
+  invalid_argument: {
+    title: "Latchkey couldn't do that",
+    body: "The request wasn't valid.",
+    next: 'Try again. If it keeps happening, restart Latchkey.',
+    retry: false,
+  },
+  internal: {
+    title: 'Something went wrong',
+    body: 'Latchkey ran into an unexpected problem.',
+    next: 'Try again. If it keeps happening, restart Latchkey.',
+    retry: true,
+  },
+};
+
+export function errorWords(code: AuthErrorCode): ErrorWords {
+  return ERROR_WORDS[code];
+}
