@@ -1,6 +1,21 @@
 import { resolve } from 'node:path';
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
 import react from '@vitejs/plugin-react';
+import type { Plugin } from 'vite';
+
+/**
+ * In development the main process sends the window's Content-Security-Policy as a header that also admits
+ * the dev server and Vite's inline React Refresh preamble (src/main/csp.ts). The stricter <meta> policy in
+ * index.html would still block that preamble, so it is left out of the page the dev server serves; built
+ * pages keep it.
+ */
+function devServerWithoutMetaCsp(): Plugin {
+  return {
+    name: 'latchkey-dev-without-meta-csp',
+    apply: 'serve',
+    transformIndexHtml: (html) => html.replace(/<meta\s+http-equiv="Content-Security-Policy"[^>]*>/i, ''),
+  };
+}
 
 // Three builds: the main process (plus the `latchkey` CLI, which shares the engine), the sandboxed
 // preload (CommonJS: sandboxed preloads cannot be ES modules) and the React renderer.
@@ -30,6 +45,6 @@ export default defineConfig({
     build: {
       rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
     },
-    plugins: [react()],
+    plugins: [react(), devServerWithoutMetaCsp()],
   },
 });

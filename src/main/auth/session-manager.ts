@@ -356,7 +356,12 @@ export class SessionManager implements SessionEngine {
       const error = toAuthError(err);
       await this.#o.events.record({ kind: 'refresh', accountKey: key, outcome: 'error', code: error.code });
       if (error.code === 'invalid_grant') {
-        await this.#signOutLocally(key, 'The provider ended this session (the refresh token was revoked or expired). Sign in again.');
+        // Without a refresh token nothing was revoked: the session simply ran out. Say which, so the person
+        // knows that signing in again (not a provider problem) is the fix.
+        const reason = runtime.tokens && runtime.tokens.refreshToken === undefined
+          ? 'The session ended when its access token expired: the provider issued no refresh token (offline access was not granted). Sign in again.'
+          : 'The provider ended this session (the refresh token was revoked or expired). Sign in again.';
+        await this.#signOutLocally(key, reason);
         this.#emit();
       } else if (error.code === 'not_signed_in') {
         // Signed out by another process meanwhile: follow what is on disk.

@@ -6,19 +6,19 @@
  * "config write-backs racing each other" failure Latchkey exists to avoid), so every write runs under
  * this lock.
  *
- * How it works: the lock is a file created with `open(path, 'wx')` (atomic create-if-absent on every OS)
- * that records pid, hostname, time and a random token. A lock is considered abandoned, and is recovered,
- * when its owner runs on this host and is dead, or when the file has not been touched for `staleMs` (the
- * holder refreshes the file's mtime while it works, so long work is not mistaken for a crash). Recovery
- * happens under a second, short-lived guard file so that two waiters that both saw the same abandoned lock
- * cannot delete a fresh lock that one of them has just created.
+ * How it works: the lock is a file that records pid, hostname, time and a random token, put in place with
+ * `link()` (atomic create-if-absent, with the record already in it: see tryCreate). A lock is considered
+ * abandoned, and is recovered, when its owner runs on this host and is dead, or when the file has not been
+ * touched for `staleMs` (the holder refreshes the file's mtime while it works, so long work is not mistaken
+ * for a crash). Recovery happens under a second, short-lived guard file so that two waiters that both saw
+ * the same abandoned lock cannot delete a fresh lock that one of them has just created.
  *
  * Inside one process, calls on the same path queue on a promise chain first, so they neither poll against
  * each other nor depend on the file for ordering. The lock is not reentrant: calling withFileLock on the
  * same path from inside `fn` waits forever.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { AuthError } from '../../shared/errors';
@@ -93,28 +93,62 @@ async function acquire(lockPath: string, timeoutMs: number, staleMs: number): Pr
   }
 }
 
-/** Atomically creates the lock file; false if it already exists. */
+/** Filesystems without hard links (FAT, some network shares) answer link() with one of these. */
+const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
+/**
+ * Atomically creates the lock file, record included; false if it already exists.
+ *
+ * The record is written to a private temp file first and hard-linked into place (link() fails with EEXIST
+ * like an exclusive create). So the lock file never exists without its record: a process killed between
+ * creating the file and writing it would otherwise leave an empty lock that no one can tell from one being
+ * written, and that only ages out after `staleMs`.
+ */
 async function tryCreate(lockPath: string, token: string): Promise<boolean> {
   const record: LockRecord = { pid: process.pid, hostname: hostname(), createdAt: new Date().toISOString(), token };
+  const text = JSON.stringify(record);
+  const temp = `${lockPath}.${token}.tmp`;
   for (let attempt = 0; ; attempt++) {
     try {
-      const handle = await open(lockPath, 'wx', 0o600);
+      await writeFile(temp, text, { mode: 0o600, flag: 'wx' });
       try {
-        await handle.writeFile(JSON.stringify(record));
+        await link(temp, lockPath);
+        return true;
+      } catch (error) {
+        const code = errnoCode(error);
+        if (code === 'EEXIST') return false;
+        if (code !== undefined && LINK_UNSUPPORTED.has(code)) return await createInPlace(lockPath, text);
+        throw error;
       } finally {
-        await handle.close();
+        await rm(temp, { force: true });
       }
-      return true;
     } catch (error) {
       const code = errnoCode(error);
-      if (code === 'EEXIST') return false;
       if (code === 'ENOENT' && attempt === 0) {
         await mkdir(path.dirname(lockPath), { recursive: true, mode: 0o700 });
         continue;
       }
+      if (error instanceof AuthError) throw error;
       throw new AuthError('internal', `Cannot create the lock file ${lockPath} (${code ?? 'unknown error'})`, { cause: error });
     }
   }
+}
+
+/** Where hard links are not available: exclusive create, then write (a crash in between leaves an empty lock). */
+async function createInPlace(lockPath: string, text: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(lockPath, 'wx', 0o600);
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    await handle.writeFile(text);
+  } finally {
+    await handle.close();
+  }
+  return true;
 }
 
 /** Reads the current lock file; null if there is none. */
