@@ -107,7 +107,8 @@ const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'E
 async function tryCreate(lockPath: string, token: string): Promise<boolean> {
   const record: LockRecord = { pid: process.pid, hostname: hostname(), createdAt: new Date().toISOString(), token };
   const text = JSON.stringify(record);
-  const temp = `${lockPath}.${token}.tmp`;
+  // Hidden, like the atomic writer's temp files: the config lock lives next to config.yaml.
+  const temp = path.join(path.dirname(lockPath), `.${path.basename(lockPath)}.${token}.tmp`);
   for (let attempt = 0; ; attempt++) {
     try {
       await writeFile(temp, text, { mode: 0o600, flag: 'wx' });
