@@ -1,0 +1,149 @@
+/**
+ * A session engine for the IPC fuzz test that records every call and refuses invalid input loudly.
+ *
+ * It states the IPC contract (src/shared/ipc.ts and the argument rules of the renderer API) on its own,
+ * independently of the router's schemas: if the router ever lets through something the contract forbids,
+ * the engine sees it, records a violation and throws.
+ */
+import type { AccountSummary, AuthEvent, ProviderSummary, SessionEngine, SessionState, SignOutResult } from '../../src/shared/session';
+
+/** `providers.<name>` in config.yaml. */
+export function isProviderName(value: unknown): value is string {
+  return typeof value === 'string' && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(value);
+}
+
+/** Account keys as the renderer may name them: 1-200 characters of letters, digits and `. _ ~ : @ | + = / -`. */
+export function isAccountKey(value: unknown): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= 200 && /^[A-Za-z0-9._~:@|+=/-]+$/.test(value);
+}
+
+/** `events:recent` limit: a whole number from 1 to 500. */
+export function isEventLimit(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 500;
+}
+
+/** `SignOutOptions`: a plain object with nothing but an optional valid accountKey and an optional boolean forget. */
+export function isSignOutOptions(value: unknown): value is { accountKey?: string; forget?: boolean } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) if (key !== 'accountKey' && key !== 'forget') return false;
+  if (record['accountKey'] !== undefined && !isAccountKey(record['accountKey'])) return false;
+  if (record['forget'] !== undefined && typeof record['forget'] !== 'boolean') return false;
+  return true;
+}
+
+export interface RecordedCall {
+  method: string;
+  args: unknown[];
+}
+
+function account(provider: string, key: string): AccountSummary {
+  return {
+    key,
+    provider,
+    providerLabel: provider,
+    subject: 'subject-1',
+    name: 'Ada Lovelace',
+    roles: ['viewer'],
+    signedIn: true,
+    connectivity: 'online',
+    stale: false,
+  };
+}
+
+export class RecordingEngine implements SessionEngine {
+  readonly calls: RecordedCall[] = [];
+  /** Calls that carried input the contract forbids. Must stay empty. */
+  readonly violations: string[] = [];
+  /** Bumped by every accepted mutating call: the engine's observable state. */
+  mutations = 0;
+  private activeAccountKey: string | null = null;
+
+  /** Everything a caller could observe about the engine, for before/after comparisons. */
+  snapshot(): string {
+    return JSON.stringify({ calls: this.calls.length, mutations: this.mutations, active: this.activeAccountKey, violations: this.violations.length });
+  }
+
+  getState(...args: unknown[]): SessionState {
+    this.record('getState', args, args.length === 0);
+    return { phase: 'ready', accounts: [], activeAccountKey: this.activeAccountKey, signIn: null, configPath: '/nowhere/config.yaml' };
+  }
+
+  listProviders(...args: unknown[]): ProviderSummary[] {
+    this.record('listProviders', args, args.length === 0);
+    return [{ name: 'demo', label: 'Demo', embedded: true }];
+  }
+
+  async signIn(...args: unknown[]): Promise<AccountSummary> {
+    const [provider] = args;
+    this.mutate('signIn', args, args.length === 1 && isProviderName(provider));
+    this.activeAccountKey = `${String(provider)}:subject-1`;
+    return account(String(provider), this.activeAccountKey);
+  }
+
+  cancelSignIn(...args: unknown[]): void {
+    this.mutate('cancelSignIn', args, args.length === 0);
+  }
+
+  async switchAccount(...args: unknown[]): Promise<void> {
+    const [key] = args;
+    this.mutate('switchAccount', args, args.length === 1 && isAccountKey(key));
+    this.activeAccountKey = String(key);
+  }
+
+  async refreshNow(...args: unknown[]): Promise<AccountSummary> {
+    const [key] = args;
+    this.mutate('refreshNow', args, args.length === 0 || (args.length === 1 && isAccountKey(key)));
+    return account('demo', typeof key === 'string' ? key : 'demo:subject-1');
+  }
+
+  async signOut(...args: unknown[]): Promise<SignOutResult> {
+    const [options] = args;
+    this.mutate('signOut', args, args.length === 0 || (args.length === 1 && isSignOutOptions(options)));
+    const key = isSignOutOptions(options) && options.accountKey !== undefined ? options.accountKey : 'demo:subject-1';
+    return { accountKey: key, revoked: false, endSessionUrl: null };
+  }
+
+  async reopenBrowser(...args: unknown[]): Promise<void> {
+    this.mutate('reopenBrowser', args, args.length === 0);
+  }
+
+  async openEndSession(...args: unknown[]): Promise<void> {
+    this.mutate('openEndSession', args, args.length === 1 && isAccountKey(args[0]));
+  }
+
+  async recentEvents(...args: unknown[]): Promise<AuthEvent[]> {
+    this.record('recentEvents', args, args.length === 0 || (args.length === 1 && isEventLimit(args[0])));
+    return [{ at: '2026-01-01T00:00:00.000Z', kind: 'restore', outcome: 'ok' }];
+  }
+
+  onStateChange(): () => void {
+    return () => undefined;
+  }
+
+  private record(method: string, args: unknown[], valid: boolean): void {
+    if (!valid) {
+      this.violations.push(`${method} called with ${describe(args)}`);
+      throw new Error(`${method} was called with input the IPC contract forbids`);
+    }
+    this.calls.push({ method, args });
+  }
+
+  private mutate(method: string, args: unknown[], valid: boolean): void {
+    this.record(method, args, valid);
+    this.mutations += 1;
+  }
+}
+
+/** A short description of arguments for a failure message (never the whole of a huge value). */
+function describe(args: unknown[]): string {
+  return args
+    .map((arg) => {
+      if (typeof arg === 'string') return JSON.stringify(arg.length > 40 ? `${arg.slice(0, 40)}...` : arg);
+      if (typeof arg === 'object' && arg !== null) return Array.isArray(arg) ? `array(${arg.length})` : `object{${Object.keys(arg).slice(0, 5).join(',')}}`;
+      return typeof arg === 'bigint' ? `${arg}n` : String(arg);
+    })
+    .join(', ');
+}
