@@ -78,7 +78,20 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Runs the tool over `input`; findings above informational and unreadable files, named `<prefix>/<file>`. */
+/**
+ * The tool downloads translations of its messages on every run (an HTTP request with `got`). Latchkey's test
+ * machines have no internet, and a test has no business calling out anyway: the tool's own bundled English
+ * texts are used instead, by answering that one request with a failure before it is made.
+ */
+function keepTranslationsOffline(): void {
+  const toolRequire = createRequire(require.resolve('@doyensec/electronegativity'));
+  const gotPath = toolRequire.resolve('got');
+  const offline = () => Promise.reject(new Error('offline: using the bundled translations'));
+  require.cache[gotPath] = { id: gotPath, filename: gotPath, loaded: true, exports: Object.assign(offline, { default: offline }) } as unknown as NodeJS.Module;
+}
+
 async function scan(input: string, prefix: string): Promise<Finding[]> {
+  keepTranslationsOffline();
   const run = require('@doyensec/electronegativity') as RunElectronegativity;
   const result = await run({ input, isRelative: true, electronVersionOverride: electronVersion(), excludeFromScan: EXCLUDED_CHECKS });
   const findings: Finding[] = result.issues
