@@ -20,10 +20,12 @@ import type {
 import type { AccountRecord, ConfigStore, LatchkeyConfig } from '../store/config';
 import type { SecretVault, TokenSet } from '../store/secrets';
 import { accountKeyFor } from './account-key';
+import { recordFromProfile, summarizeAccount } from './account-records';
 import type { AuthEventLog } from './event-log';
 import { translateOidcError } from './oidc-errors';
 import type { ProviderRegistry, ProviderSettings } from './providers';
 import { beginSignIn, profileFromClaims, type ProfileClaims, type SignInRun } from './sign-in-flow';
+import { isAccessTokenFresh, refreshMarginMs } from './token-freshness';
 import { refreshAccountTokens } from './token-refresh';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -54,17 +56,6 @@ interface AccountRuntime {
   timer?: ReturnType<typeof setTimeout>;
   /** Why it is not signed in although YAML says logged_in (e.g. keychain unavailable): not persisted. */
   unavailableReason?: string;
-}
-
-/** How long before expiry a token counts as due for refresh: 60 s, or a fifth of a short lifetime. */
-export function refreshMarginMs(tokens: TokenSet): number {
-  if (tokens.expiresAt === undefined) return 0;
-  return Math.min(60_000, Math.max(0, (tokens.expiresAt - tokens.obtainedAt) * 0.2));
-}
-
-export function isAccessTokenFresh(tokens: TokenSet, now: number): boolean {
-  if (tokens.expiresAt === undefined) return true; // the provider gave no lifetime: use it until refused
-  return tokens.expiresAt - refreshMarginMs(tokens) > now;
 }
 
 export class SessionManager implements SessionEngine {
@@ -577,30 +568,16 @@ export class SessionManager implements SessionEngine {
     const record = this.#config?.credentials.usernames[key];
     if (!record) throw unknownAccount(key);
     const runtime = this.#runtime.get(key);
-    const tokens = runtime?.tokens ?? null;
-    const signedIn = this.#isSignedIn(key);
-    const providerLabel = this.listProviders().find((p) => p.name === record.provider)?.label ?? record.provider;
-    const summary: AccountSummary = {
+    return summarizeAccount({
       key,
-      provider: record.provider,
-      providerLabel,
-      subject: record.subject,
-      name: record.name,
-      roles: [...(record.roles ?? [])],
-      signedIn,
+      record,
+      providerLabel: this.listProviders().find((p) => p.name === record.provider)?.label ?? record.provider,
+      signedIn: this.#isSignedIn(key),
+      tokens: runtime?.tokens ?? null,
       connectivity: runtime?.connectivity ?? 'online',
-      stale: signedIn && tokens !== null && !isAccessTokenFresh(tokens, this.#now()),
-    };
-    if (record.email) summary.email = record.email;
-    if (record.first_name) summary.firstName = record.first_name;
-    if (record.last_name) summary.lastName = record.last_name;
-    if (record.picture) summary.picture = record.picture;
-    if (record.signed_in_at ?? record.last_login) summary.signedInAt = (record.signed_in_at ?? record.last_login) as string;
-    if (record.last_refresh) summary.lastRefreshAt = record.last_refresh;
-    if (signedIn && tokens?.expiresAt !== undefined) summary.accessTokenExpiresAt = new Date(tokens.expiresAt).toISOString();
-    const reason = runtime?.unavailableReason ?? record.signed_out_reason;
-    if (!signedIn && reason) summary.signedOutReason = reason;
-    return summary;
+      now: this.#now(),
+      ...(runtime?.unavailableReason ? { unavailableReason: runtime.unavailableReason } : {}),
+    });
   }
 
   #emit(): void {
@@ -618,24 +595,4 @@ export class SessionManager implements SessionEngine {
 
 function unknownAccount(key: string): AuthError {
   return new AuthError('unknown_account', `There is no account "${key}" in config.yaml.`);
-}
-
-/** The YAML record for a profile; fields the provider did not send keep what the record had. */
-function recordFromProfile(profile: ProfileClaims, provider: string, previous: AccountRecord | undefined, extra: Partial<AccountRecord>): AccountRecord {
-  const record: AccountRecord = {
-    ...(previous ?? {}),
-    name: profile.name ?? ([profile.givenName, profile.familyName].filter(Boolean).join(' ') || previous?.name || profile.email || profile.subject),
-    provider,
-    subject: profile.subject,
-    roles: profile.roles ?? previous?.roles ?? [],
-    logged_in: previous?.logged_in ?? true,
-    last_login: previous?.last_login ?? new Date().toISOString(),
-    ...extra,
-  } as AccountRecord;
-  if (profile.email) record.email = profile.email;
-  if (profile.givenName) record.first_name = profile.givenName;
-  if (profile.familyName) record.last_name = profile.familyName;
-  if (profile.picture) record.picture = profile.picture;
-  if (extra.logged_in) delete record.signed_out_reason;
-  return record;
 }
