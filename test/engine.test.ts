@@ -2,7 +2,7 @@
  * The sign-in engine end to end: the real demo provider, Chromium as the system browser, the real keychain
  * (private session), real config files.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { parse } from 'yaml';
@@ -11,6 +11,8 @@ import { createLatchkey, type Latchkey } from '../src/main/app';
 import { startDemoProvider, type DemoProvider } from '../src/main/idp';
 import { SecretVault } from '../src/main/store/secrets';
 import { isAuthError } from '../src/shared/errors';
+import type { SessionState } from '../src/shared/session';
+import { bundleForChild, runNodeChild } from './helpers/bundle-for-child';
 import { freePort, recordingFetch, tempHome, writeGenericProviderConfig, type TempHome } from './helpers/engine-fixture';
 import { createBrowserOpener, launchSystemBrowser } from './helpers/system-browser';
 
@@ -184,6 +186,23 @@ describe('sessions across processes and provider restarts (generic OIDC provider
     expect(latchkey.engine.getState().accounts.find((a) => a.key === accountKey)).toMatchObject({ connectivity: 'online', stale: false });
   });
 
+  it('keychain unavailable at start: the account shows why, and nothing is deleted or rewritten', async () => {
+    const child = await bundleForChild(join(__dirname, 'helpers', 'restore-child.ts'));
+    const yamlBefore = await readFile(home.configPath, 'utf8');
+    const env: NodeJS.ProcessEnv = { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/latchkey-bus' };
+    delete env.DISPLAY;
+    const result = await runNodeChild(child, [home.configPath, home.keychainService], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const state = JSON.parse(result.stdout) as SessionState;
+    expect(state.lastSignInError?.code).toBe('keychain_unavailable');
+    expect(state.activeAccountKey).toBeNull();
+    const account = state.accounts.find((a) => a.key === accountKey);
+    expect(account?.signedIn).toBe(false);
+    expect(account?.signedOutReason).toMatch(/keychain/i);
+    expect(await readFile(home.configPath, 'utf8')).toBe(yamlBefore);
+    expect(await vaultFor(home).get(accountKey)).not.toBeNull();
+  });
+
   it('a grant revoked at the provider signs the account out with a reason', async () => {
     const stored = await vaultFor(home).get(accountKey);
     const configuration = await oidc.discovery(new URL(`http://127.0.0.1:${port}`), 'latchkey-desktop', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
@@ -261,5 +280,53 @@ describe('sign-out', () => {
     latchkey.engine.cancelSignIn();
     expect(isAuthError(await pending, 'cancelled')).toBe(true);
     expect(latchkey.engine.getState().signIn).toBeNull();
+  });
+});
+
+describe('session.expiry_days', () => {
+  async function signedInHome(expiryDays: number): Promise<{ home: TempHome; port: number; key: string; tokens: Awaited<ReturnType<SecretVault['get']>> }> {
+    const home = await tempHome();
+    cleanups.push(home.cleanup);
+    const port = await freePort();
+    const provider = await startLocalProvider(home, port);
+    cleanups.push(() => provider.close());
+    await writeGenericProviderConfig(home.configPath, `http://127.0.0.1:${port}`);
+    const text = await readFile(home.configPath, 'utf8');
+    await writeFile(home.configPath, text.replace('expiry_days: 30', `expiry_days: ${expiryDays}`));
+    const latchkey = await engine(home);
+    await latchkey.restore();
+    const key = (await latchkey.engine.signIn('local')).key;
+    await latchkey.close();
+    return { home, port, key, tokens: await vaultFor(home).get(key) };
+  }
+
+  it('a session unused for longer than expiry_days is ended at restore: revoked, deleted, recorded', async () => {
+    const { home, port, key, tokens } = await signedInHome(1);
+    const latchkey = await engine(home, { now: () => Date.now() + 2 * 24 * 3600_000 });
+    const state = await latchkey.restore();
+    const account = state.accounts.find((a) => a.key === key);
+    expect(account?.signedIn).toBe(false);
+    expect(account?.signedOutReason).toMatch(/not used for 1 days/);
+    expect(await vaultFor(home).get(key)).toBeNull();
+    expect((await readYaml(home)).doc.credentials.usernames[key].logged_in).toBe(false);
+    const configuration = await oidc.discovery(new URL(`http://127.0.0.1:${port}`), 'latchkey-desktop', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    await expect(oidc.refreshTokenGrant(configuration, tokens?.refreshToken as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('a session used within expiry_days is kept', async () => {
+    const { home, key } = await signedInHome(3);
+    const latchkey = await engine(home, { now: () => Date.now() + 2 * 24 * 3600_000 });
+    const state = await latchkey.restore();
+    expect(state.accounts.find((a) => a.key === key)?.signedIn).toBe(true);
+  });
+
+  it('expiry_days: 0 forgets the session when the desktop app quits (but not when a CLI command ends)', async () => {
+    const { home, key } = await signedInHome(0);
+    // The signed-in engine above ran as the CLI: its close() kept the session.
+    const app = await engine(home, { role: 'app' });
+    expect((await app.restore()).accounts.find((a) => a.key === key)?.signedIn).toBe(true);
+    await app.close();
+    expect(await vaultFor(home).get(key)).toBeNull();
+    expect((await readYaml(home)).doc.credentials.usernames[key].logged_in).toBe(false);
   });
 });

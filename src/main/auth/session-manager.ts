@@ -99,43 +99,47 @@ export class SessionManager implements SessionEngine {
       return this.getState();
     }
     const config = this.#requireConfig();
-    const expiryDays = config.session.expiry_days;
-    const refreshes: Promise<unknown>[] = [];
-    for (const [key, record] of Object.entries(config.credentials.usernames)) {
-      if (!record.logged_in) continue;
-      const runtime = this.#runtimeFor(key);
-      let tokens: TokenSet | null;
-      try {
-        tokens = await this.#o.vault.get(key);
-      } catch (err) {
-        // A locked or missing keychain says nothing about the session: keep YAML as it is, show why.
-        const error = toAuthError(err, 'keychain_unavailable');
-        runtime.unavailableReason = error.message;
-        this.#lastSignInError = error.toInfo();
-        continue;
-      }
-      if (!tokens) {
-        await this.#signOutLocally(key, 'Its credentials are no longer in the system keychain. Sign in again.');
-        continue;
-      }
-      const lastUse = Date.parse(record.last_refresh ?? record.signed_in_at ?? record.last_login ?? '');
-      if (expiryDays > 0 && Number.isFinite(lastUse) && this.#now() - lastUse > expiryDays * DAY_MS) {
-        await this.#revokeQuietly(key, tokens);
-        await this.#signOutLocally(key, `The session was not used for ${expiryDays} days (session.expiry_days).`);
-        continue;
-      }
-      runtime.tokens = tokens;
-      if (isAccessTokenFresh(tokens, this.#now())) {
-        this.#schedule(key);
-      } else {
-        refreshes.push(this.#refresh(key, false).catch(() => undefined));
-      }
-    }
-    await Promise.all(refreshes);
+    // Accounts are independent: read their keychain entries (and refresh what expired) side by side.
+    await Promise.all(
+      Object.entries(config.credentials.usernames)
+        .filter(([, record]) => record.logged_in)
+        .map(([key, record]) => this.#restoreAccount(key, record, config.session.expiry_days)),
+    );
     this.#activeKey = this.#pickActive(config.active_account ?? null);
     await this.#o.events.record({ kind: 'restore', outcome: 'ok', detail: `${this.#signedInKeys().length} signed in` });
     this.#emit();
     return this.getState();
+  }
+
+  async #restoreAccount(key: string, record: AccountRecord, expiryDays: number): Promise<void> {
+    const runtime = this.#runtimeFor(key);
+    let tokens: TokenSet | null;
+    try {
+      tokens = await this.#o.vault.get(key);
+    } catch (err) {
+      // A locked or missing keychain says nothing about the session: keep YAML as it is, show why.
+      const error = toAuthError(err, 'keychain_unavailable');
+      runtime.unavailableReason = error.message;
+      this.#lastSignInError = error.toInfo();
+      return;
+    }
+    if (!tokens) {
+      await this.#signOutLocally(key, 'Its credentials are no longer in the system keychain. Sign in again.');
+      return;
+    }
+    const lastUse = Date.parse(record.last_refresh ?? record.signed_in_at ?? record.last_login ?? '');
+    if (expiryDays > 0 && Number.isFinite(lastUse) && this.#now() - lastUse > expiryDays * DAY_MS) {
+      await this.#revokeQuietly(key, tokens);
+      await this.#signOutLocally(key, `The session was not used for ${expiryDays} days (session.expiry_days).`);
+      return;
+    }
+    runtime.tokens = tokens;
+    if (isAccessTokenFresh(tokens, this.#now())) {
+      this.#schedule(key);
+    } else {
+      // A failed refresh is already reflected in the account's state (offline, or signed out).
+      await this.#refresh(key, false).catch(() => undefined);
+    }
   }
 
   // ---- state ---------------------------------------------------------------------------------------------
