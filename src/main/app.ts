@@ -151,6 +151,7 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
     openBrowser: options.openBrowser,
     lockDir: join(dataDir, 'locks'),
     autoRefresh: role === 'app',
+    ...(initial ? { initialConfig: initial } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.signInTimeoutMs !== undefined ? { signInTimeoutMs: options.signInTimeoutMs } : {}),
     ...(options.log ? { log: options.log } : {}),

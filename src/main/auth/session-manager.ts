@@ -46,6 +46,8 @@ export interface SessionManagerOptions {
   /** Refresh tokens shortly before they expire (the desktop app); off for one-shot CLI commands. */
   autoRefresh?: boolean;
   log?: (line: string) => void;
+  /** config.yaml as just loaded by the caller: used by the first restore() instead of reading it again. */
+  initialConfig?: LatchkeyConfig;
 }
 
 /** What the manager knows about an account beyond its YAML record (memory only). */
@@ -74,9 +76,11 @@ export class SessionManager implements SessionEngine {
   #signInStarting = false;
   #lastSignInError: ErrorInfo | undefined;
   #closed = false;
+  #preloadedConfig: LatchkeyConfig | undefined;
 
   constructor(options: SessionManagerOptions) {
     this.#o = options;
+    this.#preloadedConfig = options.initialConfig;
     this.#now = options.now ?? Date.now;
   }
 
@@ -89,7 +93,10 @@ export class SessionManager implements SessionEngine {
    */
   async restore(): Promise<SessionState> {
     try {
-      this.#setConfig(await this.#o.config.load());
+      // The composition already read the file once at start-up; a large config should not be parsed twice.
+      const preloaded = this.#preloadedConfig;
+      this.#preloadedConfig = undefined;
+      this.#setConfig(preloaded ?? (await this.#o.config.load()));
     } catch (err) {
       const error = toAuthError(err, 'config_invalid');
       this.#configError = error.toInfo();

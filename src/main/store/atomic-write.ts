@@ -3,13 +3,20 @@
  * file or the new one, never a half-written one, and a power cut right after a sign-in does not lose it.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode } from './errno';
 
 /**
+ * The temp files this module makes: `.<name>.<pid>.<12 hex>.tmp`. The pid says whose it is, so leftovers of
+ * a process that was killed mid-write can be told apart from a write in progress.
+ */
+const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/**
  * Writes `data` to a temp file in the target's folder (same filesystem, so the rename is atomic) with
  * `mode`, fsyncs it, renames it over `target`, then fsyncs the folder so the rename itself is durable.
+ * Afterwards removes temp files that killed writers left in the folder (see removeDeadTempFiles).
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = path.dirname(target);
@@ -30,6 +37,40 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     throw error;
   }
   await syncDirectory(dir);
+  await removeDeadTempFiles(dir);
+}
+
+/**
+ * A writer killed between creating its temp file and renaming it (SIGKILL, power cut) leaves the temp file
+ * behind; nobody will ever rename it. Removes those whose process is gone. A temp file of this process or
+ * of a live one may be a write in progress and is left alone. Best effort: one readdir, and any failure
+ * (a file already removed by someone else, a folder we cannot list) is ignored - it never fails a write.
+ */
+export async function removeDeadTempFiles(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(TEMP_FILE.exec(name)?.[1]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;
+    await rm(path.join(dir, name), { force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Signal 0 checks that a process exists without touching it. ESRCH means it is gone; anything else (EPERM:
+ * it exists but belongs to another user) counts as alive, so an uncertain case never deletes a file.
+ */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoCode(error) !== 'ESRCH';
+  }
 }
 
 /**

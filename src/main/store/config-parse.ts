@@ -8,7 +8,10 @@ import { Buffer } from 'node:buffer';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { AuthError } from '../../shared/errors';
-import { configSchema, isSecretLikeKey, type LatchkeyConfig } from './schema';
+import { decodeUtf8, findForbiddenKeys, MAX_NESTING_DEPTH, scanStructure, type Position } from './config-guards';
+import { clipText, configSchema, isSecretLikeKey, type LatchkeyConfig } from './schema';
+
+export type { Position } from './config-guards';
 
 /** A config file is a few kilobytes; anything this large is not one, and parsing it would waste memory. */
 export const MAX_CONFIG_BYTES = 1_000_000;
@@ -24,10 +27,19 @@ export interface ParsedConfig {
   config: LatchkeyConfig;
 }
 
-/** 1-based line and column in the file, as editors count them. */
-export interface Position {
-  line: number;
-  column: number;
+/** The longest problem description a message carries; values in it are clipped further (see clipText). */
+const MAX_PROBLEM_CHARS = 300;
+/** Control and format characters (ESC, BEL, bidi overrides, zero-width...) from the file must not reach a terminal. */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}]/gu;
+
+/**
+ * The bytes of config.yaml as text; throws `config_invalid` at the first byte that is not UTF-8 rather
+ * than replacing it (a later write would save the replacement over the person's text). A BOM is dropped.
+ */
+export function decodeConfigText(bytes: Uint8Array, file: string): string {
+  const decoded = decodeUtf8(bytes);
+  if (decoded.ok) return decoded.text;
+  throw configInvalid(file, [{ where: '', what: 'is not UTF-8 text (save it as UTF-8 in your editor)', position: decoded.position }]);
 }
 
 /** Parses and validates; throws `AuthError('config_invalid')` with the first problem's location. */
@@ -42,18 +54,44 @@ export function checkConfig(text: string): { ok: true; parsed: ParsedConfig } | 
   if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) {
     return { ok: false, problems: [{ where: '', what: `the file is larger than ${MAX_CONFIG_BYTES} bytes; this is not a Latchkey config` }] };
   }
+  // Before the parser, which recurses once per level: a nesting bomb must never reach it.
+  const structure = scanStructure(text);
+  if (structure.tooDeepAt) {
+    return { ok: false, problems: [{ where: '', what: `nested too deeply (more than ${MAX_NESTING_DEPTH} levels of lists and mappings)`, position: structure.tooDeepAt }] };
+  }
+  // Taken as "all defaults", an emptied file would be replaced by the next sign-in; the person may have a copy.
+  if (structure.empty) return { ok: false, problems: [{ where: '', what: 'is empty', kind: 'empty' }] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter });
-  if (doc.errors.length > 0) {
+  // An unknown tag (`!!js/function`, `!custom`) is only a warning to yaml, which then drops the tag and keeps
+  // the bare value: Latchkey would read something other than what the file says.
+  const yamlProblems = [...doc.errors, ...doc.warnings.filter((warning) => warning.code === 'TAG_RESOLVE_FAILED')];
+  if (yamlProblems.length > 0) {
     return {
       ok: false,
-      problems: doc.errors.map((error) => {
+      problems: yamlProblems.map((error) => {
         const at = error.linePos?.[0];
         // yaml's own wording for this one tells a programmer which function to call instead.
         const what =
-          error.code === 'MULTIPLE_DOCS' ? 'the file holds more than one YAML document (a line with ---); keep only one' : yamlMessage(error.message);
+          error.code === 'MULTIPLE_DOCS'
+            ? 'the file holds more than one YAML document (a line with ---); keep only one'
+            : error.code === 'TAG_RESOLVE_FAILED'
+              ? `${yamlMessage(error.message)} (Latchkey reads plain values only; remove the !tag)`
+              : yamlMessage(error.message);
         return { where: '', what, ...(at ? { position: { line: at.line, column: at.col } } : {}) };
       }),
+    };
+  }
+  // Before toJS: it would turn these keys into something the schema never sees.
+  const forbidden = findForbiddenKeys(doc, lineCounter);
+  if (forbidden.length > 0) {
+    return {
+      ok: false,
+      problems: forbidden.map(({ path, position }) => ({
+        where: dotted(path),
+        what: 'this name is reserved in JavaScript and cannot be used as a key; rename or remove it',
+        ...optionalPosition(position),
+      })),
     };
   }
   let data: unknown;
@@ -68,7 +106,7 @@ export function checkConfig(text: string): { ok: true; parsed: ParsedConfig } | 
       cause: error,
     };
   }
-  const result = configSchema.safeParse(data ?? {});
+  const result = configSchema.safeParse(data);
   if (!result.success) return { ok: false, problems: result.error.issues.flatMap((issue) => describeIssue(issue, doc, lineCounter)) };
   return { ok: true, parsed: { doc, config: result.data } };
 }
@@ -79,6 +117,8 @@ export interface Problem {
   /** Dotted schema path (`providers.company.issuer`); empty for syntax problems. */
   where: string;
   what: string;
+  /** 'empty': the file has no content, so the fix is not an edit: delete it (a default is written) or restore it. */
+  kind?: 'empty';
 }
 
 /** `where: what` of a problem, as shown in messages. */
@@ -86,7 +126,10 @@ export function describeProblem(problem: Problem): string {
   return problem.where === '' ? problem.what : `${problem.where}: ${problem.what}`;
 }
 
-/** Builds the config_invalid error; the earliest problem in the file is the one named in the message. */
+/**
+ * Builds the config_invalid error; the earliest problem in the file is the one named in the message. The
+ * message is one bounded line: the description is clipped and control characters from the file become `?`.
+ */
 export function configInvalid(file: string, problems: Problem[], cause?: unknown): AuthError {
   const sorted = [...problems].sort(
     (a, b) => (a.position?.line ?? Infinity) - (b.position?.line ?? Infinity) || (a.position?.column ?? 0) - (b.position?.column ?? 0),
@@ -94,11 +137,19 @@ export function configInvalid(file: string, problems: Problem[], cause?: unknown
   const first = sorted[0] ?? { where: '', what: 'the file is not valid' };
   const at = first.position ? `${file}:${first.position.line}:${first.position.column}` : file;
   const more = sorted.length > 1 ? ` (and ${sorted.length - 1} more problem${sorted.length > 2 ? 's' : ''})` : '';
-  return new AuthError('config_invalid', `${at}: ${describeProblem(first)}${more}`, {
+  const hint =
+    first.kind === 'empty'
+      ? `Delete ${file} and Latchkey writes a fresh default, or restore your copy.`
+      : `Fix or delete ${file}; Latchkey will not change it until it is valid.`;
+  return new AuthError('config_invalid', printable(`${at}: ${clipText(describeProblem(first), MAX_PROBLEM_CHARS)}${more}`), {
     ...(cause === undefined ? {} : { cause }),
     location: { file, ...(first.position ? { line: first.position.line, column: first.position.column } : {}) },
-    hint: `Fix or delete ${file}; Latchkey will not change it until it is valid.`,
+    hint: printable(hint),
   });
+}
+
+function printable(text: string): string {
+  return text.replace(UNPRINTABLE, '?');
 }
 
 /** yaml's pretty messages end with " at line L, column C:" and a source excerpt; the location is reported separately. */
@@ -135,9 +186,13 @@ function optionalPosition(position: Position | undefined): { position?: Position
   return position ? { position } : {};
 }
 
-/** `credentials.usernames.alice.roles[0]`: how a person would find the place by reading the file. */
+/** `credentials.usernames.alice.roles[0]`: how a person would find the place by reading the file. Keys are clipped. */
 function dotted(path: (string | number)[]): string {
-  return path.reduce<string>((out, segment) => (typeof segment === 'number' ? `${out}[${segment}]` : out === '' ? segment : `${out}.${segment}`), '');
+  return path.reduce<string>((out, segment) => {
+    if (typeof segment === 'number') return `${out}[${segment}]`;
+    const key = clipText(segment);
+    return out === '' ? key : `${out}.${key}`;
+  }, '');
 }
 
 /**

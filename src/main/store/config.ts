@@ -11,7 +11,7 @@ import { chmod, mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AuthError, isAuthError } from '../../shared/errors';
 import { writeFileAtomic } from './atomic-write';
-import { checkConfig, configInvalid, describeProblem, MAX_CONFIG_BYTES, parseConfig } from './config-parse';
+import { checkConfig, configInvalid, decodeConfigText, describeProblem, MAX_CONFIG_BYTES, parseConfig } from './config-parse';
 import { ConfigDraft, type MutableConfigView } from './config-view';
 import { DEFAULT_CONFIG_YAML } from './default-config';
 import { errnoCode } from './errno';
@@ -152,7 +152,7 @@ export class ConfigStore {
       if (size > MAX_CONFIG_BYTES) {
         throw configInvalid(this.path, [{ where: '', what: `the file is larger than ${MAX_CONFIG_BYTES} bytes; this is not a Latchkey config` }]);
       }
-      return await handle.readFile('utf8');
+      return decodeConfigText(await handle.readFile(), this.path);
     } catch (error) {
       if (isAuthError(error)) throw error;
       throw configInvalid(this.path, [{ where: '', what: `cannot be read (${errnoCode(error) ?? 'unknown error'})` }], error);

@@ -53,6 +53,25 @@ export function isSecretLikeKey(key: string): boolean {
   return SECRET_KEY_PATTERN.test(key);
 }
 
+/** How much of a value from the file a message quotes: enough to recognise it, never a wall of text. */
+export const MAX_QUOTED_CHARS = 80;
+
+/**
+ * `value` cut to `max` characters (whole code points, so no emoji is split) with an ellipsis when cut.
+ * Messages quote values from the file; a 5,000-character value must not become a 5,000-character message.
+ */
+export function clipText(value: string, max = MAX_QUOTED_CHARS): string {
+  if (value.length <= max) return value;
+  // A code point is at most two UTF-16 units: this prefix holds the first max + 1 code points if there are that many.
+  const points = Array.from(value.slice(0, 2 * max + 2));
+  return points.length <= max ? value : `${points.slice(0, max).join('')}…`;
+}
+
+/** A value from the file, quoted and clipped for a message. */
+export function quoteValue(value: string): string {
+  return `"${clipText(value)}"`;
+}
+
 /** YAML writes an empty value (`usernames:`) as null; treat it as absent so the default applies. */
 function nullAsAbsent<T extends z.ZodType>(schema: T) {
   return z.preprocess((value) => (value === null ? undefined : value), schema);
@@ -189,14 +208,21 @@ export const configSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['credentials', 'usernames', key, 'provider'],
-          message: `no provider named "${record.provider}" in providers (configured: ${known.join(', ') || 'none'})`,
+          message: `no provider named ${quoteValue(record.provider)} in providers (configured: ${listForMessage(known)})`,
         });
       }
     }
     if (config.active_account !== undefined && !Object.hasOwn(config.credentials.usernames, config.active_account)) {
-      ctx.addIssue({ code: 'custom', path: ['active_account'], message: `no account "${config.active_account}" under credentials.usernames` });
+      ctx.addIssue({ code: 'custom', path: ['active_account'], message: `no account ${quoteValue(config.active_account)} under credentials.usernames` });
     }
   });
+
+/** Names for a message: the first few, each clipped, and how many more there are. */
+function listForMessage(names: string[], shown = 5): string {
+  if (names.length === 0) return 'none';
+  const listed = names.slice(0, shown).map((name) => clipText(name, 40));
+  return names.length > shown ? `${listed.join(', ')} and ${names.length - shown} more` : listed.join(', ');
+}
 
 /** The providers a new config.yaml starts with: just the built-in demo provider. */
 export function defaultProviders(): Record<string, ProviderConfig> {
