@@ -2,6 +2,7 @@
  * config.yaml: first start, round trips, comment preservation, file modes, atomic writes, hostile and
  * malformed files, and concurrent writers (in one process and across processes). Real files in temp folders.
  */
+import { spawnSync } from 'node:child_process';
 import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -373,6 +374,172 @@ describe('malformed and hostile files', () => {
     await rm(path);
     expect((await store.load()).providers.demo?.embedded).toBe(true);
     expect(await readFile(path, 'utf8')).toBe(DEFAULT_CONFIG_YAML);
+  });
+});
+
+/**
+ * Loads `content` as config.yaml and expects config_invalid: returns the error after checking that neither
+ * update() from the same store nor one from a fresh store writes, and that the bytes stay as they were.
+ */
+async function expectRefused(content: string | Uint8Array): Promise<{ error: AuthError; path: string }> {
+  const path = join(dir, 'config.yaml');
+  await writeFile(path, content);
+  const original = await readFile(path);
+  const store = new ConfigStore({ path });
+  const error = await rejection(store.load());
+  expect(error.code, error.message).toBe('config_invalid');
+  expect(error.location?.file).toBe(path);
+  expect((await rejection(store.upsertAccount('demo-alice', alice()))).code).toBe('config_invalid');
+  expect((await rejection(new ConfigStore({ path }).upsertAccount('demo-alice', alice()))).code).toBe('config_invalid');
+  expect(await readFile(path)).toEqual(original);
+  expect(await readdir(dir)).toEqual(['config.yaml']);
+  return { error, path };
+}
+
+describe('files the parser must not take at face value', () => {
+  it.each([
+    ['empty', ''],
+    ['whitespace only', '  \n\n\t\n'],
+    ['comments only', '# Latchkey configuration\n#\n# (everything else was deleted)\n'],
+    ['a byte-order mark only', '\uFEFF'],
+    ['a document marker only', '---\n'],
+  ])('refuses an %s file instead of reading it as "all defaults", and never overwrites it', async (_name, content) => {
+    const { error, path } = await expectRefused(content);
+    expect(error.message).toBe(`${path}: is empty`);
+    expect(error.location).toEqual({ file: path });
+    expect(error.hint).toBe(`Delete ${path} and Latchkey writes a fresh default, or restore your copy.`);
+    // Deleting it is the way back to a default.
+    await rm(path);
+    expect((await new ConfigStore({ path }).load()).providers.demo?.embedded).toBe(true);
+    expect(await readFile(path, 'utf8')).toBe(DEFAULT_CONFIG_YAML);
+  });
+
+  it('refuses bytes that are not UTF-8 at the first bad byte, and never replaces them', async () => {
+    const text = Buffer.from('providers:\n  demo:\n    label: Caf\u00e9 \u{1F600} ok\n    embedded: true\n# n\u00e4\n', 'utf8');
+    // Line 6, after "ok: ": a lone continuation byte, then an overlong "/" and a truncated 3-byte sequence.
+    const bad = Buffer.concat([text, Buffer.from('ok: '), Buffer.from([0x80, 0xc0, 0xaf, 0xe2, 0x82]), Buffer.from('\n')]);
+    const { error, path } = await expectRefused(bad);
+    expect(error.message).toBe(`${path}:6:5: is not UTF-8 text (save it as UTF-8 in your editor)`);
+    expect(error.location).toEqual({ file: path, line: 6, column: 5 });
+    // Columns count as the parser's do (UTF-16 units): é is one, the emoji two.
+    const inLine = Buffer.concat([Buffer.from('session:\n  expiry_days: 30 # é😀'), Buffer.from([0xff]), Buffer.from('\n')]);
+    expect((await expectRefused(inLine)).error.location).toMatchObject({ line: 2, column: 24 });
+    // A byte-order mark is not part of the text.
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('session: { expiry_days: 5 }\n')]);
+    await writeFile(join(dir, 'config.yaml'), withBom);
+    expect((await new ConfigStore({ path: join(dir, 'config.yaml') }).load()).session.expiry_days).toBe(5);
+  });
+
+  it.each([
+    ['a !!js/function on text', 'providers:\n  demo:\n    label: !!js/function "function () {}"\n    embedded: true\n', '3:12'],
+    ['a custom tag on a number', 'session:\n  expiry_days: !days 30\n', '2:16'],
+    ['a !!binary on a mapping', 'session: !!binary\n  expiry_days: 30\n', '1:10'],
+    ['a YAML 1.1 !!timestamp', 'credentials:\n  usernames:\n    demo-a: { name: A, provider: demo, subject: a, logged_in: true, last_login: !!timestamp 2026-11-26 }\n', '3:81'],
+  ])('refuses %s (an unknown tag) where it is, instead of dropping the tag', async (_name, content, at) => {
+    const { error, path } = await expectRefused(content);
+    expect(error.message.startsWith(`${path}:${at}: `), error.message).toBe(true);
+    expect(error.message).toContain('remove the !tag');
+  });
+
+  it.each([
+    ['__proto__ as an account key', 'credentials:\n  usernames:\n    __proto__:\n      name: 1234\n      is_admin: true\n', '3:5', 'credentials.usernames.__proto__'],
+    ['a quoted __proto__ deep in a provider', 'providers:\n  demo:\n    label: Demo\n    embedded: true\n    "__proto__": { port: 1 }\n', '5:5', 'providers.demo.__proto__'],
+    ['__proto__ reached through an alias key', 'x: &k __proto__\nproviders:\n  *k : {}\n', '3:3', 'providers.__proto__'],
+    ['constructor as a provider name', 'providers:\n  constructor:\n    label: C\n    embedded: true\n', '2:3', 'providers.constructor'],
+    ['prototype as an account key', 'credentials:\n  usernames:\n    prototype: {}\n', '3:5', 'credentials.usernames.prototype'],
+  ])('refuses %s with its location, before the schema could lose it', async (_name, content, at, where) => {
+    const { error, path } = await expectRefused(content);
+    expect(error.message.startsWith(`${path}:${at}: ${where}: `), error.message).toBe(true);
+    expect(error.message).toContain('reserved');
+  });
+
+  it('quotes at most about 80 characters of a value from the file', async () => {
+    const provider = `p${'q'.repeat(10_000)}`;
+    const { error, path } = await expectRefused(
+      `credentials:\n  usernames:\n    demo-alice:\n      name: A\n      provider: ${provider}\n      subject: a\n      logged_in: true\n      last_login: 2026-11-26T18:00:00Z\n`,
+    );
+    expect(error.message).toBe(`${path}:5:17: credentials.usernames.demo-alice.provider: no provider named "p${'q'.repeat(79)}…" in providers (configured: demo)`);
+    const key = `k${'e'.repeat(1_000)}`;
+    const long = await expectRefused(`session:\n  ${key}: 1\n`);
+    expect(long.error.message).toBe(`${long.path}:2:3: session.k${'e'.repeat(79)}…: unknown key (check the spelling)`);
+  });
+
+  it('turns control and format characters from the file into "?" in the message', async () => {
+    const { error, path } = await expectRefused('providers:\n  "\\e]0;owned\\a\\e[2J\\u202Edemo\\u200B": { label: D, embedded: true }\n');
+    expect(error.message).toBe(`${path}:2:3: providers.?]0;owned??[2J?demo?: provider names use lowercase letters, digits, - and _`);
+    expect(error.hint).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+  });
+
+  it.each([
+    ['flow lists', (n: number) => `session: ${'['.repeat(n)}${']'.repeat(n)}\n`],
+    ['flow mappings', (n: number) => `session: ${'{a: '.repeat(n)}1${'}'.repeat(n)}\n`],
+    ['block lists on one line', (n: number) => `${'- '.repeat(n)}x\n`],
+    ['explicit keys on one line', (n: number) => `${'? '.repeat(n)}x\n`],
+  ])('refuses 50,000 levels of %s in this process, at line 1, before the parser recurses', async (_name, make) => {
+    const { error, path } = await expectRefused(make(50_000));
+    expect(error.message.startsWith(`${path}:1:`), error.message).toBe(true);
+    expect(error.message).toContain('nested too deeply');
+    expect(error.location?.line).toBe(1);
+  });
+
+  it('refuses deep block nesting by indentation, and accepts ordinary nesting', async () => {
+    const indented = Array.from({ length: 400 }, (_, level) => `${' '.repeat(level)}a:`).join('\n');
+    const { error } = await expectRefused(`${indented} 1\n`);
+    expect(error.message).toContain('nested too deeply');
+    expect(error.location?.line).toBeGreaterThan(1);
+    // Lists under keys at the same column, flow values, comments with brackets: an ordinary config loads.
+    const path = join(dir, 'config.yaml');
+    await writeFile(
+      path,
+      [
+        '# [[[[ {{{{ not nesting',
+        'providers:',
+        '  company:',
+        '    label: "Company [SSO] {beta}"',
+        '    issuer: https://login.example.com',
+        '    client_id: app',
+        '    scopes:',
+        '    - openid',
+        '    - email',
+        '    authorization_params: { hd: example.com, prompt: "[x]" }',
+        'credentials:',
+        '  usernames:',
+        '    company-alice:',
+        '      name: Alice',
+        '      provider: company',
+        '      subject: alice',
+        '      roles: [viewer, admin]',
+        '      logged_in: true',
+        '      last_login: 2026-11-26T18:00:00Z',
+        '',
+      ].join('\n'),
+    );
+    const config = await new ConfigStore({ path }).load();
+    expect(config.providers.company).toMatchObject({ label: 'Company [SSO] {beta}', scopes: ['openid', 'email'] });
+    expect(config.credentials.usernames['company-alice']?.roles).toEqual(['viewer', 'admin']);
+  });
+});
+
+describe('temp files of killed writers', () => {
+  it('removes those of dead processes after a write, and keeps those of live ones and unrelated files', async () => {
+    const path = join(dir, 'config.yaml');
+    const store = new ConfigStore({ path });
+    await store.load();
+    // A process that has exited: its pid is free (not reused within this test, in practice).
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const live = process.ppid;
+    const names = {
+      deadConfig: `.config.yaml.${dead}.0123456789ab.tmp`,
+      deadOther: `.0f1e2d.bin.${dead}.abcdefabcdef.tmp`,
+      live: `.config.yaml.${live}.0123456789ab.tmp`,
+      ours: `.config.yaml.${process.pid}.0123456789ab.tmp`,
+      unrelated: `.config.yaml.${dead}.tmp`,
+      notes: 'notes.txt',
+    };
+    for (const name of Object.values(names)) await writeFile(join(dir, name), 'partial');
+    await store.upsertAccount('demo-alice', alice());
+    expect((await readdir(dir)).sort()).toEqual(['config.yaml', names.live, names.ours, names.unrelated, names.notes].sort());
+    expect((await new ConfigStore({ path }).load()).credentials.usernames['demo-alice']?.name).toBe('Alice Example');
   });
 });
 

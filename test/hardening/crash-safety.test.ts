@@ -129,6 +129,25 @@ async function leftoverLocks(): Promise<string[]> {
   return [...inConfigDir, ...inVault.map((name) => `secrets/${name}`)];
 }
 
+/** Whether a process exists (signal 0 only checks); ESRCH means it is gone. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** Temp files (`.<name>.<pid>.<hex>.tmp`) in the config folder and secrets/ whose writer process is gone. */
+async function deadWritersTempFiles(): Promise<string[]> {
+  const names = [...(await readdir(home.dir)), ...(await readdir(vaultDir).catch(() => [] as string[])).map((name) => `secrets/${name}`)];
+  return names.filter((name) => {
+    const pid = /\.(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name)?.[1];
+    return pid !== undefined && !isAlive(Number(pid));
+  });
+}
+
 async function leftoverTempFiles(): Promise<number> {
   const names = [...(await readdir(home.dir)), ...(await readdir(vaultDir).catch(() => [] as string[]))];
   return names.filter((name) => name.endsWith('.tmp')).length;
@@ -226,6 +245,15 @@ describe('SIGKILL while writing config.yaml and the vault', () => {
         `${await leftoverTempFiles()} temp files left by interrupted atomic writes`,
     );
     expect(stepsWritten).toBeGreaterThan(KILLS);
+
+    // Killed writers leave temp files behind; the next successful write in each folder removes them.
+    await store.update((draft) => {
+      const [key, record] = draft.accounts()[0] ?? [];
+      if (key !== undefined && record !== undefined) draft.setAccount(key, record);
+    });
+    const vaultKey = VAULT_KEYS[0] as string;
+    await vault.set(vaultKey, (await vault.get(vaultKey)) ?? crashTokens(0));
+    expect(await deadWritersTempFiles(), 'temp files of killed writers left behind').toEqual([]);
   }, FULL ? 900_000 : 180_000);
 });
 

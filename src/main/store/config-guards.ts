@@ -39,7 +39,7 @@ export function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | { ok
         lineStart = i + 1;
       }
     }
-    // Everything before the bad byte is valid, so it decodes; the column counts characters like the parser does.
+    // Everything before the bad byte is valid, so it decodes; the column counts UTF-16 units, as the parser's do.
     const column = utf8.decode(bytes.subarray(lineStart, offset)).length + 1;
     return { ok: false, position: { line, column } };
   }

@@ -1,8 +1,12 @@
 /**
- * Turns the text of config.yaml into a validated config plus the YAML Document it came from, or into one
+ * Turns the bytes of config.yaml into a validated config plus the YAML Document it came from, or into one
  * `config_invalid` error that says exactly where the problem is (`<file>:<line>:<col>: <what>`), so the
  * person can fix it in an editor. The Document is kept because writes are applied to it: that is what
  * preserves the person's comments and ordering.
+ *
+ * Order matters: the checks in config-guards.ts (UTF-8, nesting depth, emptiness) run before the parser,
+ * reserved keys are refused before the Document becomes plain objects, and only then does the schema run.
+ * Every message is one bounded line without control characters: it ends up in dialogs and terminals.
  */
 import { Buffer } from 'node:buffer';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
@@ -27,6 +31,8 @@ export interface ParsedConfig {
   config: LatchkeyConfig;
 }
 
+/** yaml warnings that mean "this tag was ignored": refused, because the value is then not what the file says. */
+const TAG_WARNINGS = new Set<string>(['TAG_RESOLVE_FAILED', 'BAD_COLLECTION_TYPE']);
 /** The longest problem description a message carries; values in it are clipped further (see clipText). */
 const MAX_PROBLEM_CHARS = 300;
 /** Control and format characters (ESC, BEL, bidi overrides, zero-width...) from the file must not reach a terminal. */
@@ -62,10 +68,12 @@ export function checkConfig(text: string): { ok: true; parsed: ParsedConfig } | 
   // Taken as "all defaults", an emptied file would be replaced by the next sign-in; the person may have a copy.
   if (structure.empty) return { ok: false, problems: [{ where: '', what: 'is empty', kind: 'empty' }] };
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter });
+  // resolveKnownTags: false - YAML 1.1 tags (!!binary, !!timestamp, !!set...) would turn text into buffers,
+  // dates and sets; a config has no use for them, so they are unknown tags like any other.
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, resolveKnownTags: false, lineCounter });
   // An unknown tag (`!!js/function`, `!custom`) is only a warning to yaml, which then drops the tag and keeps
   // the bare value: Latchkey would read something other than what the file says.
-  const yamlProblems = [...doc.errors, ...doc.warnings.filter((warning) => warning.code === 'TAG_RESOLVE_FAILED')];
+  const yamlProblems = [...doc.errors, ...doc.warnings.filter((warning) => TAG_WARNINGS.has(warning.code))];
   if (yamlProblems.length > 0) {
     return {
       ok: false,
@@ -75,7 +83,7 @@ export function checkConfig(text: string): { ok: true; parsed: ParsedConfig } | 
         const what =
           error.code === 'MULTIPLE_DOCS'
             ? 'the file holds more than one YAML document (a line with ---); keep only one'
-            : error.code === 'TAG_RESOLVE_FAILED'
+            : TAG_WARNINGS.has(error.code)
               ? `${yamlMessage(error.message)} (Latchkey reads plain values only; remove the !tag)`
               : yamlMessage(error.message);
         return { where: '', what, ...(at ? { position: { line: at.line, column: at.col } } : {}) };

@@ -9,6 +9,7 @@ import {
   accountKeySchema,
   accountRecordSchema,
   isSecretLikeKey,
+  quoteValue,
   type AccountRecord,
   type AccountRecordInput,
   type LatchkeyConfig,
@@ -66,7 +67,7 @@ export class ConfigDraft implements MutableConfigView {
     const node = usernames ? resolved(this.doc, findPair(usernames, key)?.value) : undefined;
     if (node === undefined || node === null) return undefined;
     const parsed = accountRecordSchema.safeParse((node as YamlNode).toJS(this.doc));
-    if (!parsed.success) throw new AuthError('internal', `The record of account "${key}" is not valid after an edit`, { cause: parsed.error });
+    if (!parsed.success) throw new AuthError('internal', `The record of account ${quoteValue(key)} is not valid after an edit`, { cause: parsed.error });
     return parsed.data;
   }
 
@@ -82,12 +83,12 @@ export class ConfigDraft implements MutableConfigView {
 
   setAccount(key: string, record: AccountRecordInput): void {
     const keyCheck = accountKeySchema.safeParse(key);
-    if (!keyCheck.success) throw new AuthError('invalid_argument', `Invalid account key "${key}": ${keyCheck.error.issues[0]?.message ?? 'not allowed'}`);
+    if (!keyCheck.success) throw new AuthError('invalid_argument', `Invalid account key ${quoteValue(key)}: ${keyCheck.error.issues[0]?.message ?? 'not allowed'}`);
     refuseSecretKeys(record);
     const parsed = accountRecordSchema.safeParse(withoutUndefined(record));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new AuthError('invalid_argument', `Invalid record for account "${key}": ${issue ? `${issue.path.join('.') || 'record'}: ${issue.message}` : 'not valid'}`);
+      throw new AuthError('invalid_argument', `Invalid record for account ${quoteValue(key)}: ${issue ? `${issue.path.join('.') || 'record'}: ${issue.message}` : 'not valid'}`);
     }
     const usernames = this.ensureMap(USERNAMES_PATH);
     const pair = findPair(usernames, key);
@@ -109,7 +110,7 @@ export class ConfigDraft implements MutableConfigView {
   patchAccount(key: string, partial: Partial<AccountRecordInput>): void {
     refuseSecretKeys(partial);
     const existing = this.getAccount(key);
-    if (existing === undefined) throw new AuthError('unknown_account', `There is no account "${key}" in config.yaml.`);
+    if (existing === undefined) throw new AuthError('unknown_account', `There is no account ${quoteValue(key)} in config.yaml.`);
     const merged: Record<string, unknown> = { ...existing };
     for (const [field, value] of Object.entries(partial)) {
       if (value === undefined) delete merged[field];
@@ -136,7 +137,7 @@ export class ConfigDraft implements MutableConfigView {
       }
       return;
     }
-    if (this.getAccount(key) === undefined) throw new AuthError('unknown_account', `There is no account "${key}" in config.yaml.`);
+    if (this.getAccount(key) === undefined) throw new AuthError('unknown_account', `There is no account ${quoteValue(key)} in config.yaml.`);
     if (this.activeAccount() === key) return;
     const root = this.ensureMap([]);
     const pair = findPair(root, 'active_account');
@@ -251,7 +252,7 @@ function isNodeLike(value: unknown): value is YamlNode {
 function refuseSecretKeys(record: object): void {
   for (const field of Object.keys(record)) {
     if (isSecretLikeKey(field)) {
-      throw new AuthError('invalid_argument', `Refusing to write "${field}" to config.yaml: secrets belong in the system keychain.`);
+      throw new AuthError('invalid_argument', `Refusing to write ${quoteValue(field)} to config.yaml: secrets belong in the system keychain.`);
     }
   }
 }
