@@ -22,6 +22,7 @@ import { link, mkdir, open, readFile, rm, stat, utimes, writeFile } from 'node:f
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { AuthError } from '../../shared/errors';
+import { removeDeadTempFiles } from './atomic-write';
 import { errnoCode } from './errno';
 import { KeyedQueue } from './keyed-queue';
 
@@ -108,7 +109,8 @@ async function tryCreate(lockPath: string, token: string): Promise<boolean> {
   const record: LockRecord = { pid: process.pid, hostname: hostname(), createdAt: new Date().toISOString(), token };
   const text = JSON.stringify(record);
   // Hidden, like the atomic writer's temp files: the config lock lives next to config.yaml.
-  const temp = path.join(path.dirname(lockPath), `.${path.basename(lockPath)}.${token}.tmp`);
+  // Named like the atomic writer's temp files (pid included), so one killed mid-lock is cleaned up with them.
+  const temp = path.join(path.dirname(lockPath), `.${path.basename(lockPath)}.${process.pid}.${token.slice(0, 12)}.tmp`);
   for (let attempt = 0; ; attempt++) {
     try {
       await writeFile(temp, text, { mode: 0o600, flag: 'wx' });
@@ -194,7 +196,11 @@ async function recover(lockPath: string, seen: Inspection, staleMs: number): Pro
   }
   try {
     const again = await inspect(lockPath, staleMs);
-    if (again !== null && again.stale && again.identity === seen.identity) await rm(lockPath, { force: true });
+    if (again !== null && again.stale && again.identity === seen.identity) {
+      await rm(lockPath, { force: true });
+      // Its owner died: it may also have left a half-made lock record behind.
+      await removeDeadTempFiles(path.dirname(lockPath));
+    }
   } finally {
     await rm(guard, { force: true });
   }
