@@ -8,6 +8,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The JSON report lets CI print one plain "N passed, N failed" line (see .ci/run).
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
     maxWorkers: 2,
   },
 });
