@@ -106,7 +106,8 @@ export class SessionManager implements SessionEngine {
       return this.getState();
     }
     const config = this.#requireConfig();
-    // Accounts are independent: read their keychain entries (and refresh what expired) side by side.
+    // Accounts are independent: restore them (and refresh what expired) side by side. Keychain reads are
+    // queued one at a time inside the vault; refreshes overlap.
     await Promise.all(
       Object.entries(config.credentials.usernames)
         .filter(([, record]) => record.logged_in)

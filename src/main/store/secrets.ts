@@ -51,6 +51,8 @@ export interface SecretVaultOptions {
   dir: string;
   /** Told when stored tokens exist but cannot be used, so the event log can say why a session vanished. */
   onProblem?: (problem: VaultProblem) => void;
+  /** How long one keychain call may take before it counts as unavailable (default: a minute). */
+  keychainTimeoutMs?: number;
 }
 
 const tokenSetSchema = z.looseObject({
@@ -76,7 +78,7 @@ export class SecretVault {
   constructor(options: SecretVaultOptions) {
     this.service = options.service;
     this.dir = path.resolve(options.dir);
-    this.keychain = new Keychain(options.service);
+    this.keychain = new Keychain(options.service, options.keychainTimeoutMs === undefined ? {} : { timeoutMs: options.keychainTimeoutMs });
     this.onProblem = options.onProblem;
   }
 
