@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { toAuthError, type AuthError } from '../shared/errors';
 import type { AccountSummary, SessionState } from '../shared/session';
 import { createLatchkey, type Latchkey } from './app';
+import { DEFAULT_DEMO_PORT } from './embedded-provider-host';
 import { createCommandBrowserOpener, defaultBrowserCommand } from './system-browser';
 
 const USAGE = `Usage: latchkey <command> [options]
@@ -206,7 +207,7 @@ async function runIdp(configPath: string | undefined, port: string | undefined, 
     (config) => Object.values(config.providers).find((p) => (p as { embedded?: boolean }).embedded) as { port?: number } | undefined,
     () => undefined,
   );
-  const chosenPort = Number(port ?? io.env.LATCHKEY_IDP_PORT ?? fromConfig?.port ?? 4600);
+  const chosenPort = Number(port ?? io.env.LATCHKEY_IDP_PORT ?? fromConfig?.port ?? DEFAULT_DEMO_PORT);
   if (!Number.isInteger(chosenPort) || chosenPort < 0 || chosenPort > 65535) {
     io.stderr(`latchkey: --port must be a port number\n`);
     return 2;
