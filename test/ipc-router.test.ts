@@ -74,6 +74,10 @@ class RecordingEngine implements SessionEngine {
     this.record('getState', []);
     return STATE;
   }
+  async reload(): Promise<SessionState> {
+    this.record('reload', []);
+    return STATE;
+  }
   listProviders(): ProviderSummary[] {
     this.record('listProviders', []);
     return PROVIDERS;
@@ -129,6 +133,7 @@ function expectInvalid(result: IpcResult<unknown>): string {
 describe('IPC router: happy paths', () => {
   const cases: { channel: string; args: unknown[]; call: Call; value: unknown }[] = [
     { channel: 'session:get', args: [], call: { method: 'getState', args: [] }, value: STATE },
+    { channel: 'session:reload', args: [], call: { method: 'reload', args: [] }, value: STATE },
     { channel: 'providers:list', args: [], call: { method: 'listProviders', args: [] }, value: PROVIDERS },
     { channel: 'session:sign-in', args: ['demo'], call: { method: 'signIn', args: ['demo'] }, value: ALICE },
     { channel: 'session:cancel-sign-in', args: [], call: { method: 'cancelSignIn', args: [] }, value: null },
@@ -208,6 +213,7 @@ describe('IPC router: rejected input never reaches the engine', () => {
     { name: 'channel of the wrong type', channel: 42, args: [], mentions: ['Unknown IPC channel'] },
     { name: 'arguments not a list', channel: 'session:get', args: 'nope', mentions: ['session:get'] },
     { name: 'extra argument (no-arg channel)', channel: 'session:get', args: [1], mentions: ['session:get', 'argument'] },
+    { name: 'extra argument to reload', channel: 'session:reload', args: ['now'], mentions: ['session:reload', 'argument'] },
     { name: 'extra argument', channel: 'session:sign-in', args: ['demo', 'more'], mentions: ['session:sign-in', 'argument'] },
     { name: 'missing argument', channel: 'session:sign-in', args: [], mentions: ['session:sign-in', 'argument'] },
     { name: 'missing account key', channel: 'session:switch-account', args: [], mentions: ['session:switch-account'] },

@@ -52,6 +52,10 @@ class MemoryEngine implements SessionEngine {
   getState(): SessionState {
     return this.state;
   }
+  async reload(): Promise<SessionState> {
+    this.received.push(['reload']);
+    return this.state;
+  }
   listProviders(): ProviderSummary[] {
     return [{ name: 'demo', label: 'Demo', embedded: true }];
   }

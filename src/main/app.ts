@@ -78,18 +78,20 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
   const embedded = embeddedSettings(initial);
   const embeddedOptions = options.embeddedProvider === false ? null : options.embeddedProvider ?? {};
   const ttl = embeddedOptions?.accessTokenTtlSeconds ?? embedded?.access_token_ttl_seconds;
+  // Hosted even when config.yaml does not use it (yet): a file that is fixed while the app runs may add it.
+  // Only an ephemeral port (tests) starts it at once, and only when the config asks for it.
   const demo =
-    embedded && embeddedOptions
+    embeddedOptions && (embedded || embeddedOptions.port !== 0)
       ? await EmbeddedProviderHost.create({
           dataDir,
           ...(embeddedOptions.port !== undefined ? { port: embeddedOptions.port } : {}),
-          ...(embedded.port !== undefined ? { configPort: embedded.port } : {}),
+          ...(embedded?.port !== undefined ? { configPort: embedded.port } : {}),
           ...(ttl !== undefined ? { accessTokenTtlSeconds: ttl } : {}),
           ...(options.fetch ? { fetch: options.fetch } : {}),
           ...(options.log ? { log: options.log } : {}),
         })
       : null;
-  if (demo && (embeddedOptions?.start ?? (role === 'app' ? 'eager' : 'lazy')) === 'eager') {
+  if (demo && embedded && (embeddedOptions?.start ?? (role === 'app' ? 'eager' : 'lazy')) === 'eager') {
     // The window should not wait for a provider that cannot start; a sign-in reports it when it is needed.
     await demo.ensureRunning().catch((err: unknown) => options.log?.(`demo provider: ${(err as Error).message}`));
   }

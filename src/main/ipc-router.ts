@@ -61,6 +61,12 @@ const ROUTES: RouteTable = {
     args: z.tuple([providerNameSchema]),
     run: (engine, [provider]) => engine.signIn(provider),
   },
+  'session:reload': {
+    names: [],
+    required: 0,
+    args: z.tuple([]),
+    run: (engine) => engine.reload(),
+  },
   'session:cancel-sign-in': {
     names: [],
     required: 0,

@@ -69,6 +69,7 @@ export function createLatchkeyApi(transport: IpcTransport): LatchkeyApi {
   return {
     session: {
       get: () => call(transport, 'session:get'),
+      reload: () => call(transport, 'session:reload'),
       signIn: (provider) => call(transport, 'session:sign-in', provider),
       cancelSignIn: async () => {
         await call(transport, 'session:cancel-sign-in');
@@ -132,6 +133,7 @@ export function withBridgeSafeErrors(api: LatchkeyApi): LatchkeyApi {
   return {
     session: {
       get: guard(api.session.get),
+      reload: guard(api.session.reload),
       signIn: guard(api.session.signIn),
       cancelSignIn: guard(api.session.cancelSignIn),
       reopenBrowser: guard(api.session.reopenBrowser),

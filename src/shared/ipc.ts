@@ -18,6 +18,8 @@ import type {
 /** Every invoke channel: its arguments and its result. */
 export interface IpcContract {
   'session:get': { args: []; result: SessionState };
+  /** Reads config.yaml and the keychain again (after the person fixed the file, or unlocked the keyring). */
+  'session:reload': { args: []; result: SessionState };
   'providers:list': { args: []; result: ProviderSummary[] };
   /** Resolves when the browser sign-in is done (signed in and persisted), cancelled or failed. */
   'session:sign-in': { args: [provider: string]; result: AccountSummary };
@@ -36,6 +38,7 @@ export type IpcValue<C extends IpcChannel> = IpcContract[C]['result'];
 
 export const IPC_CHANNELS = [
   'session:get',
+  'session:reload',
   'providers:list',
   'session:sign-in',
   'session:cancel-sign-in',
@@ -70,6 +73,8 @@ export interface IpcTransport {
 export interface LatchkeyApi {
   session: {
     get(): Promise<SessionState>;
+    /** Reads config.yaml and the keychain again; resolves with the new state. */
+    reload(): Promise<SessionState>;
     signIn(provider: string): Promise<AccountSummary>;
     cancelSignIn(): Promise<void>;
     reopenBrowser(): Promise<void>;

@@ -93,6 +93,8 @@ export interface AuthEvent {
  */
 export interface SessionEngine {
   getState(): SessionState;
+  /** Reads config.yaml and the keychain again, as at start-up (e.g. after the person fixed the file). */
+  reload(): Promise<SessionState>;
   listProviders(): ProviderSummary[];
   /** Runs a whole browser sign-in; resolves when signed in and persisted, rejects with an AuthError. */
   signIn(provider: string): Promise<AccountSummary>;

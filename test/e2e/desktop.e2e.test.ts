@@ -369,7 +369,7 @@ describe('a config.yaml that cannot be read', () => {
       configPath: broken.configPath,
       keychainService: broken.keychainService,
       openBrowser: async () => undefined,
-      embeddedProvider: false,
+      embeddedProvider: { port: await freePort() },
     });
     expect((await brokenApp.restore()).phase).toBe('config_invalid');
     brokenWin = await openAppWindow({ browser: appBrowser, url: server.url, preload, engine: brokenApp.engine });
@@ -381,5 +381,23 @@ describe('a config.yaml that cannot be read', () => {
     expect(await page.locator('[data-testid="error"][data-code="config_invalid"]').count()).toBe(1);
     expect(await brokenWin.signInScreenSeen()).toBe(false);
     await screenshot('config-problem.png');
+
+    // Still broken: the screen stays, and the file is untouched.
+    const brokenBytes = await readFile(broken.configPath, 'utf8');
+    await byTestId('config-check-again').click();
+    await expect.poll(() => byTestId('config-check-again').isEnabled()).toBe(true);
+    await visible('config-problem');
+    expect(await readFile(broken.configPath, 'utf8')).toBe(brokenBytes);
+
+    // Fixed by hand: "check again" reads it and the app carries on, no restart.
+    await writeFile(broken.configPath, 'session:\n  expiry_days: 30\nproviders:\n  demo: { label: Demo, embedded: true }\n');
+    await byTestId('config-check-again').click();
+    await visible('sign-in');
+    expect(await byTestId('provider-demo').textContent()).toContain('Continue with Demo');
+    // The demo provider the fixed file names starts on demand: the sign-in gets as far as the browser.
+    await byTestId('provider-demo').click();
+    await visible('waiting');
+    await byTestId('cancel-sign-in').click();
+    await visible('sign-in');
   });
 });

@@ -185,6 +185,8 @@ function expectedCall(channel: IpcChannel, args: unknown): RecordedCall | null {
   switch (channel) {
     case 'session:get':
       return none ? { method: 'getState', args: [] } : null;
+    case 'session:reload':
+      return none ? { method: 'reload', args: [] } : null;
     case 'providers:list':
       return none ? { method: 'listProviders', args: [] } : null;
     case 'session:cancel-sign-in':

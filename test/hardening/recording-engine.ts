@@ -71,6 +71,16 @@ export class RecordingEngine implements SessionEngine {
     return { phase: 'ready', accounts: [], activeAccountKey: this.activeAccountKey, signIn: null, configPath: '/nowhere/config.yaml' };
   }
 
+  async reload(...args: unknown[]): Promise<SessionState> {
+    // Re-reading the config changes nothing a caller could tell apart here, but it is an engine action.
+    this.record('reload', args, args.length === 0);
+    return this.getStateQuietly();
+  }
+
+  private getStateQuietly(): SessionState {
+    return { phase: 'ready', accounts: [], activeAccountKey: this.activeAccountKey, signIn: null, configPath: '/nowhere/config.yaml' };
+  }
+
   listProviders(...args: unknown[]): ProviderSummary[] {
     this.record('listProviders', args, args.length === 0);
     return [{ name: 'demo', label: 'Demo', embedded: true }];

@@ -150,6 +150,11 @@ export class SessionManager implements SessionEngine {
     }
   }
 
+  async reload(): Promise<SessionState> {
+    if (this.#signIn || this.#signInStarting) throw new AuthError('busy', 'A sign-in is in progress. Finish or cancel it first.');
+    return this.restore();
+  }
+
   // ---- state ---------------------------------------------------------------------------------------------
 
   getState(): SessionState {

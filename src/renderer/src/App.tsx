@@ -18,7 +18,7 @@ import { activeAccount, providerLabel } from './lib/session-view';
 
 export function App() {
   const session = useSession();
-  const { providers, error: providersError } = useProviders(session.state !== null);
+  const { providers, error: providersError } = useProviders(session.state ? `${session.state.phase}:${session.state.configPath}` : null);
   const [pendingProvider, setPendingProvider] = useState<string | null>(null);
   const [signInError, setSignInError] = useState<ErrorInfo | null>(null);
   const [signedOut, setSignedOut] = useState<SignedOutAccount | null>(null);

@@ -3,6 +3,7 @@
  * so a broken file is never overwritten with a half-understood one).
  */
 import type { ErrorInfo } from '../../../shared/errors';
+import { useAction } from '../hooks/useAction';
 import { BrandMark } from './BrandMark';
 import { ErrorView } from './ErrorView';
 
@@ -12,6 +13,8 @@ interface Props {
 }
 
 export function ConfigProblemScreen({ configPath, error }: Props) {
+  // The new state arrives as a state change; only a failure of the call itself is shown here.
+  const reload = useAction();
   const shown: ErrorInfo = error ?? {
     code: 'config_invalid',
     message: 'The settings file could not be read.',
@@ -29,6 +32,18 @@ export function ConfigProblemScreen({ configPath, error }: Props) {
           safe in the meantime.
         </p>
         <ErrorView error={shown} />
+        <div className="actions">
+          <button
+            type="button"
+            className="btn btn-primary"
+            data-testid="config-check-again"
+            disabled={reload.pending !== null}
+            onClick={() => void reload.run('reload', () => window.latchkey.session.reload())}
+          >
+            {reload.pending ? 'Checking…' : 'I fixed it — check again'}
+          </button>
+        </div>
+        {reload.error && <ErrorView error={reload.error} />}
       </section>
     </main>
   );

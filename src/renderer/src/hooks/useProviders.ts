@@ -1,4 +1,7 @@
-/** The configured identity providers, asked for once; null while loading. */
+/**
+ * The configured identity providers; null while loading. Asked for again whenever `reloadKey` changes (the
+ * config was re-read: a fixed config.yaml brings its providers with it). `reloadKey` null: not yet.
+ */
 import { useEffect, useState } from 'react';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { ProviderSummary } from '../../../shared/session';
@@ -9,12 +12,13 @@ export interface ProvidersView {
   error: ErrorInfo | null;
 }
 
-export function useProviders(enabled: boolean): ProvidersView {
+export function useProviders(reloadKey: string | null): ProvidersView {
   const [providers, setProviders] = useState<ProviderSummary[] | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
 
   useEffect(() => {
-    if (!enabled) return;
+    if (reloadKey === null) return;
+    setError(null);
     let live = true;
     window.latchkey.providers.list().then(
       (list) => live && setProviders(list),
@@ -23,7 +27,7 @@ export function useProviders(enabled: boolean): ProvidersView {
     return () => {
       live = false;
     };
-  }, [enabled]);
+  }, [reloadKey]);
 
   return { providers, error };
 }

@@ -81,7 +81,7 @@ export const ERROR_WORDS: Record<AuthErrorCode, ErrorWords> = {
   },
   config_invalid: {
     title: 'There is a problem in config.yaml',
-    body: "Latchkey can't use its settings file until it's fixed, and writes nothing to it in the meantime. Fix it, save it, then restart Latchkey.",
+    body: "Latchkey can't use its settings file until it's fixed, and writes nothing to it in the meantime. Fix it, save it, then choose “check again”.",
     next: 'Fix the spot shown.',
     retry: false,
     showMessage: true,
