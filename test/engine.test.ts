@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { parse } from 'yaml';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLatchkey, type Latchkey } from '../src/main/app';
 import { startDemoProvider, type DemoProvider } from '../src/main/idp';
 import { SecretVault } from '../src/main/store/secrets';
@@ -14,22 +14,11 @@ import { isAuthError } from '../src/shared/errors';
 import type { SessionState } from '../src/shared/session';
 import { bundleForChild, runNodeChild } from './helpers/bundle-for-child';
 import { freePort, recordingFetch, tempHome, writeGenericProviderConfig, type TempHome } from './helpers/engine-fixture';
-import { createBrowserOpener, launchSystemBrowser } from './helpers/system-browser';
+import { createBrowserOpener } from './helpers/system-browser';
+import { useCleanups, useSystemBrowser } from './helpers/test-lifecycle';
 
-type Browser = Awaited<ReturnType<typeof launchSystemBrowser>>;
-
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchSystemBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()?.().catch(() => undefined);
-});
+const systemBrowser = useSystemBrowser();
+const defer = useCleanups();
 
 function vaultFor(home: TempHome): SecretVault {
   return new SecretVault({ service: home.keychainService, dir: join(home.dir, 'secrets') });
@@ -48,7 +37,7 @@ async function startLocalProvider(home: TempHome, port: number, accessTokenTtlSe
 }
 
 async function engine(home: TempHome, options: Partial<Parameters<typeof createLatchkey>[0]> = {}): Promise<Latchkey> {
-  const opener = createBrowserOpener(browser, { user: 'alice', consent: 'allow' });
+  const opener = createBrowserOpener(systemBrowser(), { user: 'alice', consent: 'allow' });
   const latchkey = await createLatchkey({
     configPath: home.configPath,
     keychainService: home.keychainService,
@@ -56,14 +45,14 @@ async function engine(home: TempHome, options: Partial<Parameters<typeof createL
     role: 'cli',
     ...options,
   });
-  cleanups.push(() => latchkey.close());
+  defer(() => latchkey.close());
   return latchkey;
 }
 
 describe('sign-in with the embedded demo provider', () => {
   it('persists the record to YAML (no token text) and the tokens to the keychain before reporting success', async () => {
     const home = await tempHome();
-    cleanups.push(home.cleanup);
+    defer(home.cleanup);
     const latchkey = await engine(home, { embeddedProvider: { port: 0 } });
     await latchkey.restore();
     expect(latchkey.engine.listProviders().map((p) => p.name)).toEqual(['demo']);
@@ -124,9 +113,9 @@ describe('sessions across processes and provider restarts (generic OIDC provider
 
   it('a fresh engine restores the session with no browser and no network call while the token is valid', async () => {
     const recorder = recordingFetch();
-    const opener = createBrowserOpener(browser);
+    const opener = createBrowserOpener(systemBrowser());
     const latchkey = await createLatchkey({ configPath: home.configPath, keychainService: home.keychainService, openBrowser: opener.openBrowser, fetch: recorder.fetch, role: 'cli' });
-    cleanups.push(() => latchkey.close());
+    defer(() => latchkey.close());
     const state = await latchkey.restore();
     expect(state.activeAccountKey).toBe(accountKey);
     expect(state.accounts.find((a) => a.key === accountKey)).toMatchObject({ signedIn: true, stale: false, connectivity: 'online' });
@@ -225,10 +214,10 @@ describe('sessions across processes and provider restarts (generic OIDC provider
 describe('sign-out', () => {
   it('revokes at the provider, deletes the keychain entry, updates YAML and offers the end-session URL', async () => {
     const home = await tempHome();
-    cleanups.push(home.cleanup);
+    defer(home.cleanup);
     const port = await freePort();
     const provider = await startLocalProvider(home, port);
-    cleanups.push(() => provider.close());
+    defer(() => provider.close());
     await writeGenericProviderConfig(home.configPath, `http://127.0.0.1:${port}`);
     const latchkey = await engine(home);
     await latchkey.restore();
@@ -255,8 +244,8 @@ describe('sign-out', () => {
 
   it('denied consent fails the sign-in with access_denied and writes nothing', async () => {
     const home = await tempHome();
-    cleanups.push(home.cleanup);
-    const opener = createBrowserOpener(browser, { user: 'bob', consent: 'deny' });
+    defer(home.cleanup);
+    const opener = createBrowserOpener(systemBrowser(), { user: 'bob', consent: 'deny' });
     const latchkey = await engine(home, { embeddedProvider: { port: 0 }, openBrowser: opener.openBrowser });
     await latchkey.restore();
     const before = await readFile(home.configPath, 'utf8');
@@ -268,7 +257,7 @@ describe('sign-out', () => {
 
   it('a cancelled sign-in rejects with cancelled and leaves no sign-in in progress', async () => {
     const home = await tempHome();
-    cleanups.push(home.cleanup);
+    defer(home.cleanup);
     const latchkey = await engine(home, { embeddedProvider: { port: 0 }, openBrowser: async () => undefined });
     await latchkey.restore();
     const pending = latchkey.engine.signIn('demo').catch((e: unknown) => e);
@@ -286,10 +275,10 @@ describe('sign-out', () => {
 describe('session.expiry_days', () => {
   async function signedInHome(expiryDays: number): Promise<{ home: TempHome; port: number; key: string; tokens: Awaited<ReturnType<SecretVault['get']>> }> {
     const home = await tempHome();
-    cleanups.push(home.cleanup);
+    defer(home.cleanup);
     const port = await freePort();
     const provider = await startLocalProvider(home, port);
-    cleanups.push(() => provider.close());
+    defer(() => provider.close());
     await writeGenericProviderConfig(home.configPath, `http://127.0.0.1:${port}`);
     const text = await readFile(home.configPath, 'utf8');
     await writeFile(home.configPath, text.replace('expiry_days: 30', `expiry_days: ${expiryDays}`));

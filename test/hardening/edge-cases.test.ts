@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { parse } from 'yaml';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLatchkey, type Latchkey } from '../../src/main/app';
 import { startDemoProvider, type DemoProvider } from '../../src/main/idp';
 import { ConfigStore } from '../../src/main/store/config';
@@ -19,26 +19,15 @@ import { isAuthError } from '../../src/shared/errors';
 import type { AccountSummary, AuthEvent } from '../../src/shared/session';
 import { bundleForChild, startNodeChild } from '../helpers/bundle-for-child';
 import { freePort, recordingFetch, tempHome, writeGenericProviderConfig, type TempHome } from '../helpers/engine-fixture';
-import { createBrowserOpener, launchSystemBrowser, type DemoSignInScript } from '../helpers/system-browser';
+import { createBrowserOpener, type DemoSignInScript } from '../helpers/system-browser';
+import { useCleanups, useSystemBrowser } from '../helpers/test-lifecycle';
 
-type Browser = Awaited<ReturnType<typeof launchSystemBrowser>>;
-
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchSystemBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()?.().catch(() => undefined);
-});
+const systemBrowser = useSystemBrowser();
+const defer = useCleanups();
 
 async function newHome(): Promise<TempHome> {
   const home = await tempHome();
-  cleanups.push(home.cleanup);
+  defer(home.cleanup);
   return home;
 }
 
@@ -54,12 +43,12 @@ async function engine(
   const latchkey = await createLatchkey({
     configPath: home.configPath,
     keychainService: home.keychainService,
-    openBrowser: createBrowserOpener(browser, script ?? { user: 'alice' }).openBrowser,
+    openBrowser: createBrowserOpener(systemBrowser(), script ?? { user: 'alice' }).openBrowser,
     role: 'cli',
     embeddedProvider: false,
     ...rest,
   });
-  cleanups.push(() => latchkey.close());
+  defer(() => latchkey.close());
   return latchkey;
 }
 
@@ -339,7 +328,7 @@ describe('clocks five minutes off', () => {
   it.each([5, -5])("the provider's clock %i minutes off (tokens issued in Latchkey's future or past)", async (minutes) => {
     const home = await newHome();
     const running = startNodeChild(skewedProvider, ['serve', join(home.dir, 'skewed-provider'), String(minutes * 60)], { timeoutMs: 120_000 });
-    cleanups.push(async () => {
+    defer(async () => {
       running.child.stdin.end();
       await running.result;
     });
@@ -358,7 +347,7 @@ describe('the provider goes away while a refresh is due', () => {
     const dataDir = join(home.dir, 'provider');
     // Access tokens of 4 s: the app refreshes about 3 s after sign-in (a fifth of the lifetime before expiry).
     let provider: DemoProvider | null = await localProvider(dataDir, port, 4);
-    cleanups.push(async () => provider?.close());
+    defer(async () => provider?.close());
     await writeGenericProviderConfig(home.configPath, `http://127.0.0.1:${port}`);
     const latchkey = await engine(home, { role: 'app' });
     await latchkey.restore();

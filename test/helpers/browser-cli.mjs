@@ -13,22 +13,13 @@
  * /usr/bin/chromium), LATCHKEY_TEST_BROWSER_TIMEOUT_MS (default 60000: a stuck run must not leave a
  * Chromium behind).
  *
- * Plain JavaScript so that node runs it directly. Mirrors completeDemoSignIn in system-browser.ts.
+ * Plain JavaScript so that node runs it directly; the page driver is shared with system-browser.ts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const DEMO_PASSWORDS = { alice: 'alice-pass', bob: 'bob-pass' };
+import { CHROMIUM_ARGS, DEMO_PASSWORDS, driveDemoSignIn } from './demo-browser.mjs';
 
 function settings(env) {
   const user = env.LATCHKEY_TEST_USER || 'alice';
@@ -37,33 +28,6 @@ function settings(env) {
   if (consent !== 'allow' && consent !== 'deny') throw new Error(`LATCHKEY_TEST_CONSENT must be allow or deny, not "${consent}"`);
   const timeoutMs = Number(env.LATCHKEY_TEST_BROWSER_TIMEOUT_MS || 60_000);
   return { user, password: env.LATCHKEY_TEST_PASSWORD || DEMO_PASSWORDS[user], consent, timeoutMs };
-}
-
-async function submit(page, selector) {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
-}
-
-/** Login (unless the provider session skips it), consent, then the final page; returns its text. */
-async function completeDemoSignIn(page, { user, password, consent }) {
-  await page.waitForLoadState('load');
-  let loginSubmitted = false;
-  for (let step = 0; step < 5; step += 1) {
-    if (page.url().startsWith('chrome-error://')) throw new Error('the browser could not load the page after the provider');
-    const kind = await page.getAttribute('body', 'data-latchkey-idp');
-    if (kind === null) return page.innerText('body');
-    if (kind === 'login') {
-      if (loginSubmitted) throw new Error(`the demo provider refused the sign-in: ${await page.innerText('body')}`);
-      await page.fill('input[name="username"]', user);
-      await page.fill('input[name="password"]', password);
-      loginSubmitted = true;
-      await submit(page, 'button[type="submit"]');
-    } else if (kind === 'consent') {
-      await submit(page, `button[name="decision"][value="${consent}"]`);
-    } else {
-      throw new Error(`the demo provider showed its "${kind}" page: ${await page.innerText('body')}`);
-    }
-  }
-  throw new Error('the sign-in did not reach a final page');
 }
 
 async function main() {
@@ -85,7 +49,7 @@ async function main() {
     });
     const page = await context.newPage();
     await page.goto(url);
-    await completeDemoSignIn(page, script);
+    await driveDemoSignIn(page, script);
   } finally {
     clearTimeout(timer);
     await context?.close().catch(() => undefined);

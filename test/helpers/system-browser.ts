@@ -6,15 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, DEMO_PASSWORDS, driveDemoSignIn } from './demo-browser.mjs';
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+export { CHROMIUM_ARGS };
 
 export interface SystemBrowser {
   close(): Promise<void>;
@@ -58,22 +52,6 @@ export interface DemoSignInScript {
   consent?: 'allow' | 'deny';
 }
 
-const DEMO_PASSWORDS: Record<'alice' | 'bob', string> = { alice: 'alice-pass', bob: 'bob-pass' };
-
-/** The demo provider marks its pages with `<body data-latchkey-idp="...">`; null for any other page. */
-async function providerPageKind(page: Page): Promise<string | null> {
-  return page.getAttribute('body', 'data-latchkey-idp');
-}
-
-async function bodyText(page: Page): Promise<string> {
-  return page.innerText('body');
-}
-
-/** Clicks `selector` and waits until the navigation it starts (including redirects) has loaded. */
-async function submit(page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
-}
-
 /**
  * Drives the demo provider's login + consent pages in `page` (already at the authorization URL) and
  * resolves with the text of the final page (the loopback server's result page). Handles a provider
@@ -82,31 +60,7 @@ async function submit(page: Page, selector: string): Promise<void> {
 export async function completeDemoSignIn(page: Page, script: DemoSignInScript = {}): Promise<string> {
   const user = script.user ?? 'alice';
   const password = script.password ?? DEMO_PASSWORDS[user];
-  const consent = script.consent ?? 'allow';
-  await page.waitForLoadState('load');
-  let loginSubmitted = false;
-  // login, consent, final page: never more than a few steps.
-  for (let step = 0; step < 5; step += 1) {
-    if (page.url().startsWith('chrome-error://')) {
-      throw new Error(`the browser could not load the page after the provider (last URL ${page.url()})`);
-    }
-    const kind = await providerPageKind(page);
-    if (kind === null) return bodyText(page);
-    if (kind === 'login') {
-      if (loginSubmitted) {
-        throw new Error(`the demo provider refused the sign-in: ${await bodyText(page)}`);
-      }
-      await page.fill('input[name="username"]', user);
-      await page.fill('input[name="password"]', password);
-      loginSubmitted = true;
-      await submit(page, 'button[type="submit"]');
-    } else if (kind === 'consent') {
-      await submit(page, `button[name="decision"][value="${consent}"]`);
-    } else {
-      throw new Error(`the demo provider showed its "${kind}" page: ${await bodyText(page)}`);
-    }
-  }
-  throw new Error('the sign-in did not reach a final page');
+  return driveDemoSignIn(page, { user, password, consent: script.consent ?? 'allow' });
 }
 
 export interface BrowserOpener {

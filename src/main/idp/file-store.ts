@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { AdapterPayload } from 'oidc-provider';
-import { quarantineFile, readOptionalFile, writePrivateFileAtomic } from './private-files';
+import { quarantineFile, readJsonFile, writePrivateFileAtomic } from './private-files';
 
 export const STORE_FILE = 'store.json';
 
@@ -49,14 +49,9 @@ export class FileStore {
   /** Opens (or creates) the store of `dataDir`. A damaged file is moved aside and the store starts empty. */
   static async open(dataDir: string, log: (line: string) => void, now: () => number = Date.now): Promise<FileStore> {
     const store = new FileStore(join(dataDir, STORE_FILE), now);
-    const text = await readOptionalFile(store.file);
-    if (text !== undefined) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
+    const read = await readJsonFile(store.file);
+    if (read !== undefined) {
+      const parsed = read === 'unreadable' ? undefined : read.value;
       if (isStoreFileContent(parsed)) {
         for (const [key, entry] of Object.entries(parsed.entries)) store.entries.set(key, entry);
         store.sweep();

@@ -6,7 +6,7 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { JWK } from 'oidc-provider';
-import { quarantineFile, readOptionalFile, writePrivateFileAtomic } from './private-files';
+import { quarantineFile, readJsonFile, writePrivateFileAtomic } from './private-files';
 
 export interface ProviderKeys {
   /** Private JWKs: the first RSA key signs ID tokens (RS256, the default), the EC key offers ES256. */
@@ -52,15 +52,9 @@ function generateKeys(): ProviderKeys {
  */
 export async function loadOrCreateKeys(dataDir: string, log: (line: string) => void): Promise<ProviderKeys> {
   const file = join(dataDir, KEYS_FILE);
-  const text = await readOptionalFile(file);
-  if (text !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    if (isProviderKeys(parsed)) return parsed;
+  const read = await readJsonFile(file);
+  if (read !== undefined) {
+    if (read !== 'unreadable' && isProviderKeys(read.value)) return read.value;
     const aside = await quarantineFile(file);
     log(`demo provider: ${KEYS_FILE} was unreadable, moved to ${aside}; generating new keys`);
   }

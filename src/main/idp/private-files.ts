@@ -3,9 +3,7 @@
  * 0700, every file 0600, and a file is replaced atomically (temp file + fsync + rename): a crash
  * mid-write leaves the previous version, never a torn one.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { chmod, mkdir, readFile, rename } from 'node:fs/promises';
 
 export async function ensurePrivateDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -13,22 +11,8 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   await chmod(dir, 0o700);
 }
 
-export async function writePrivateFileAtomic(file: string, data: string): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(data, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
+/** Replaced atomically with mode 0600, by the same writer as config.yaml and the token files. */
+export { writeFileAtomic as writePrivateFileAtomic } from '../store/atomic-write';
 
 /** The file's text, or undefined when it does not exist. */
 export async function readOptionalFile(file: string): Promise<string | undefined> {
@@ -37,6 +21,20 @@ export async function readOptionalFile(file: string): Promise<string | undefined
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
+  }
+}
+
+/**
+ * The file parsed as JSON: undefined when it does not exist, `unreadable` when it is not JSON (then the
+ * caller moves it aside with quarantineFile).
+ */
+export async function readJsonFile(file: string): Promise<{ value: unknown } | 'unreadable' | undefined> {
+  const text = await readOptionalFile(file);
+  if (text === undefined) return undefined;
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return 'unreadable';
   }
 }
 

@@ -1,0 +1,53 @@
+/**
+ * Chromium as "the system browser" at the Latchkey demo provider: the launch flags and the driver for the
+ * provider's login and consent pages. Plain JavaScript, so that both the TypeScript test helpers
+ * (system-browser.ts) and the `$BROWSER` stand-in run by node directly (browser-cli.mjs) share one copy.
+ */
+
+/** Flags for Chromium on a machine with no network but loopback (see DESIGN.md). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export const DEMO_PASSWORDS = { alice: 'alice-pass', bob: 'bob-pass' };
+
+/** Clicks `selector` and waits until the navigation it starts (including redirects) has loaded. */
+async function submit(page, selector) {
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
+}
+
+/**
+ * Drives the demo provider's login + consent pages in `page` (already at the authorization URL) and
+ * resolves with the text of the final page (the loopback server's result page). Handles a provider
+ * session that skips the login page. Rejects on a wrong password or a provider error page. The provider
+ * marks its pages with `<body data-latchkey-idp="...">`; any other page is the final one.
+ */
+export async function driveDemoSignIn(page, { user, password, consent }) {
+  await page.waitForLoadState('load');
+  let loginSubmitted = false;
+  // login, consent, final page: never more than a few steps.
+  for (let step = 0; step < 5; step += 1) {
+    if (page.url().startsWith('chrome-error://')) {
+      throw new Error(`the browser could not load the page after the provider (last URL ${page.url()})`);
+    }
+    const kind = await page.getAttribute('body', 'data-latchkey-idp');
+    if (kind === null) return page.innerText('body');
+    if (kind === 'login') {
+      if (loginSubmitted) throw new Error(`the demo provider refused the sign-in: ${await page.innerText('body')}`);
+      await page.fill('input[name="username"]', user);
+      await page.fill('input[name="password"]', password);
+      loginSubmitted = true;
+      await submit(page, 'button[type="submit"]');
+    } else if (kind === 'consent') {
+      await submit(page, `button[name="decision"][value="${consent}"]`);
+    } else {
+      throw new Error(`the demo provider showed its "${kind}" page: ${await page.innerText('body')}`);
+    }
+  }
+  throw new Error('the sign-in did not reach a final page');
+}
