@@ -91,6 +91,7 @@ function guardContents(contents: WebContents, options: AppWindowsOptions, log: (
     if (decideWindowOpen(details.url) === 'open-external') openExternally(details.url, log);
     return { action: 'deny' };
   });
+  // webviewTag is off, so no <webview> should ever come this far; if one does, it is refused, not vetted.
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }
 
@@ -119,6 +120,9 @@ export function createAppWindows(options: AppWindowsOptions): AppWindows {
         allowRunningInsecureContent: false,
         webviewTag: false,
         spellcheck: false,
+        // A middle click on a link fires auxclick, which can open a window without a click handler's
+        // knowledge; the app has no use for it, so Blink does not offer it at all.
+        disableBlinkFeatures: 'Auxclick',
       },
     });
     windows.add(win);
