@@ -9,6 +9,7 @@ import Provider from 'oidc-provider';
 import { buildConfiguration } from './config';
 import { FileStore } from './file-store';
 import { loadOrCreateKeys } from './keys';
+import { ownershipKey } from './ownership';
 import { ensurePrivateDir } from './private-files';
 import { createRequestHandler } from './routes';
 import { closeServer, listen, urlHost } from './server';
@@ -83,7 +84,7 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<D
     // Koa prints errors to stderr unless someone listens; route them to the log instead. ('error' is
     // Koa's event, absent from the provider's typed event map.)
     (provider as EventEmitter).on('error', (error: Error) => log(`demo provider: ${error.name}: ${error.message}`));
-    handler = createRequestHandler({ provider, issuer, log });
+    handler = createRequestHandler({ provider, issuer, ownershipKey: ownershipKey(keys), log });
   } catch (error) {
     await closeServer(server);
     throw error;

@@ -47,6 +47,15 @@ function generateKeys(): ProviderKeys {
 }
 
 /**
+ * The keys of `dataDir` as they are on disk, or undefined when there are none (yet) or the file is damaged.
+ * Only reads: for checking another process's provider, whose files this process must not repair.
+ */
+export async function readProviderKeys(dataDir: string): Promise<ProviderKeys | undefined> {
+  const read = await readJsonFile(join(dataDir, KEYS_FILE));
+  return read !== undefined && read !== 'unreadable' && isProviderKeys(read.value) ? read.value : undefined;
+}
+
+/**
  * Loads the keys of `dataDir`, creating them on first use. A damaged keys file is moved aside and
  * replaced: tokens signed with the old keys stop verifying, which is the honest outcome.
  */

@@ -1,12 +1,14 @@
 /**
- * The demo provider's request handler: its own pages (home, avatars, login/consent) first, everything
- * else (discovery, authorization, token, userinfo, revocation, end-session...) to oidc-provider.
+ * The demo provider's request handler: its own pages (home, avatars, login/consent) and the ownership
+ * challenge first, everything else (discovery, authorization, token, userinfo, revocation, end-session...)
+ * to oidc-provider.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { avatarSvg } from './avatar';
 import { sendHtml } from './http-util';
 import { handleInteraction, type InteractionAction } from './interactions';
+import { answerOwnershipChallenge, OWNERSHIP_PATH } from './ownership';
 import { errorPage, homePage } from './pages';
 import { findDemoUser } from './users';
 
@@ -16,6 +18,8 @@ const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login|consent))?
 export interface RouteDeps {
   provider: Provider;
   issuer: string;
+  /** Answers the ownership challenge (see ownership.ts). */
+  ownershipKey: Buffer;
   log: (line: string) => void;
 }
 
@@ -40,6 +44,10 @@ export function createRequestHandler(deps: RouteDeps): RequestListener {
     const { pathname } = new URL(req.url ?? '/', deps.issuer);
     if (pathname === '/' && isRead(req)) {
       sendHtml(res, 200, homePage(deps.issuer));
+      return;
+    }
+    if (pathname === OWNERSHIP_PATH) {
+      await answerOwnershipChallenge(req, res, deps.ownershipKey, deps.issuer);
       return;
     }
     const avatar = AVATAR_PATH.exec(pathname);
