@@ -71,7 +71,7 @@ describe('latchkey CLI', () => {
     // --config accepted after the command too.
     const status = await latchkey('status', '--config', home.configPath);
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/^Signed in as Alice Anders <alice@latchkey\.example> via Demo \(account demo-/);
+    expect(status.stdout).toMatch(/^Signed in as Alice Anders <alice@latchkey\.example> via Demo \(account demo:/);
     const json = JSON.parse((await latchkey('--config', home.configPath, 'status', '--json')).stdout);
     expect(json.signedIn).toBe(true);
     expect(JSON.stringify(json)).not.toMatch(/"(access|refresh|id)_?token"/i);
@@ -101,11 +101,11 @@ describe('latchkey CLI', () => {
 
   it('accounts lists the account; logout signs out; status then exits 1', async () => {
     const accounts = await latchkey('accounts');
-    expect(accounts.stdout).toMatch(/^\* demo-\S+\tAlice Anders <alice@latchkey\.example> via Demo\tsigned in\n$/);
+    expect(accounts.stdout).toMatch(/^\* demo:\S+\tAlice Anders <alice@latchkey\.example> via Demo\tsigned in\n$/);
     const logout = await latchkey('logout');
     expect(logout.code).toBe(0);
-    expect(logout.stdout).toMatch(/^Signed out of demo-\S+\. The provider revoked its tokens\.\n$/);
-    expect(logout.stderr).toMatch(/end your session at the provider/);
+    expect(logout.stdout).toMatch(/^Signed out of demo:\S+\. The provider revoked its tokens\.\n$/);
+    expect(logout.stderr).toMatch(/Opened the provider's sign-out page in your browser/);
     expect((await latchkey('status')).code).toBe(1);
     expect(await readFile(home.configPath, 'utf8')).toMatch(/logged_in: false/);
   });

@@ -310,7 +310,7 @@ const MALFORMED: Array<[file: string, at: string | null, mentions: string]> = [
   ['active-account-missing.yaml', '7:17', 'no account "demo-bob"'],
   ['bad-last-login.yaml', '11:18', 'logged_in: must be true or false'],
   ['reserved-authorization-param.yaml', '8:7', 'set by Latchkey itself'],
-  ['preset-and-issuer.yaml', '5:13', 'either issuer or preset'],
+  ['preset-and-issuer.yaml', '5:13', 'use authority (and tenant) with preset: microsoft'],
   ['not-embedded.yaml', '4:15', 'embedded must be true'],
 ];
 
@@ -544,14 +544,14 @@ describe('temp files of killed writers', () => {
 });
 
 describe('provider settings', () => {
-  it('fills in defaults and preset issuers', async () => {
+  it('keeps provider entries as written: preset defaults are filled in by provider resolution, not the schema', async () => {
     const path = join(dir, 'config.yaml');
     await writeFile(
       path,
       [
         'providers:',
         '  local: { label: Local, issuer: "http://127.0.0.1:9000", client_id: app }',
-        '  google: { label: Google, preset: google, client_id: g.apps.googleusercontent.com, client_secret: not-confidential }',
+        '  google: { preset: google, client_id: g.apps.googleusercontent.com, client_secret: not-confidential }',
         '  work: { label: Work, preset: microsoft, tenant: contoso.onmicrosoft.com, client_id: w, authorization_params: { domain_hint: contoso.com } }',
         '  personal: { label: Personal, preset: microsoft, client_id: p, scopes: [openid, email] }',
         '',
@@ -559,10 +559,11 @@ describe('provider settings', () => {
     );
     const { providers, session } = await new ConfigStore({ path }).load();
     expect(session.expiry_days).toBe(30);
-    expect(providers.local).toMatchObject({ embedded: false, issuer: 'http://127.0.0.1:9000', scopes: ['openid', 'profile', 'email', 'offline_access'] });
-    expect(providers.google).toMatchObject({ issuer: 'https://accounts.google.com', client_secret: 'not-confidential' });
-    expect(providers.work).toMatchObject({ issuer: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0', authorization_params: { domain_hint: 'contoso.com' } });
-    expect(providers.personal).toMatchObject({ issuer: 'https://login.microsoftonline.com/consumers/v2.0', scopes: ['openid', 'email'] });
+    expect(providers.local).toEqual({ label: 'Local', issuer: 'http://127.0.0.1:9000', client_id: 'app' });
+    // No label and no scopes written: the preset's apply (a schema default would replace Google's own scopes).
+    expect(providers.google).toEqual({ preset: 'google', client_id: 'g.apps.googleusercontent.com', client_secret: 'not-confidential' });
+    expect(providers.work).toMatchObject({ tenant: 'contoso.onmicrosoft.com', authorization_params: { domain_hint: 'contoso.com' } });
+    expect(providers.personal).toMatchObject({ scopes: ['openid', 'email'] });
   });
 });
 

@@ -48,7 +48,7 @@ const STATE: SessionState = {
   configPath: '/tmp/latchkey/config.yaml',
 };
 
-const PROVIDERS: ProviderSummary[] = [{ name: 'demo', label: 'Demo', embedded: true }];
+const PROVIDERS: ProviderSummary[] = [{ name: 'demo', label: 'Demo', embedded: true, mark: 'demo' }];
 
 const EVENTS: AuthEvent[] = [{ at: '2026-01-01T00:00:00.000Z', kind: 'sign_in', accountKey: ALICE.key, outcome: 'ok' }];
 
@@ -98,7 +98,7 @@ class RecordingEngine implements SessionEngine {
   }
   async signOut(...args: [options?: SignOutOptions]): Promise<SignOutResult> {
     this.record('signOut', args);
-    return { accountKey: ALICE.key, revoked: true, endSessionUrl: null };
+    return { accountKey: ALICE.key, revoked: true, revocation: 'revoked', endSessionAvailable: false };
   }
   async reopenBrowser(): Promise<void> {
     this.record('reopenBrowser', []);
@@ -157,19 +157,19 @@ describe('IPC router: happy paths', () => {
       channel: 'session:sign-out',
       args: [],
       call: { method: 'signOut', args: [] },
-      value: { accountKey: ALICE.key, revoked: true, endSessionUrl: null },
+      value: { accountKey: ALICE.key, revoked: true, revocation: 'revoked', endSessionAvailable: false },
     },
     {
       channel: 'session:sign-out',
       args: [{ accountKey: 'demo-alice', forget: true }],
       call: { method: 'signOut', args: [{ accountKey: 'demo-alice', forget: true }] },
-      value: { accountKey: ALICE.key, revoked: true, endSessionUrl: null },
+      value: { accountKey: ALICE.key, revoked: true, revocation: 'revoked', endSessionAvailable: false },
     },
     {
       channel: 'session:sign-out',
       args: [{ forget: false }],
       call: { method: 'signOut', args: [{ forget: false }] },
-      value: { accountKey: ALICE.key, revoked: true, endSessionUrl: null },
+      value: { accountKey: ALICE.key, revoked: true, revocation: 'revoked', endSessionAvailable: false },
     },
     {
       channel: 'session:open-end-session',

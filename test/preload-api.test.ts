@@ -57,7 +57,7 @@ class MemoryEngine implements SessionEngine {
     return this.state;
   }
   listProviders(): ProviderSummary[] {
-    return [{ name: 'demo', label: 'Demo', embedded: true }];
+    return [{ name: 'demo', label: 'Demo', embedded: true, mark: 'demo' }];
   }
   async signIn(provider: string): Promise<AccountSummary> {
     this.received.push(['signIn', provider]);
@@ -84,7 +84,7 @@ class MemoryEngine implements SessionEngine {
     this.received.push(['signOut', ...args]);
     this.state = stateWith([{ ...ALICE, signedIn: false }]);
     this.emit();
-    return { accountKey: ALICE.key, revoked: true, endSessionUrl: 'http://127.0.0.1:4600/session/end' };
+    return { accountKey: ALICE.key, revoked: true, revocation: 'revoked', endSessionAvailable: true };
   }
   async reopenBrowser(): Promise<void> {
     this.received.push(['reopenBrowser']);
@@ -133,7 +133,7 @@ describe('preload API over the router', () => {
   it('unwraps values', async () => {
     const { api, engine } = setup();
     expect(await api.session.get()).toEqual(stateWith([]));
-    expect(await api.providers.list()).toEqual([{ name: 'demo', label: 'Demo', embedded: true }]);
+    expect(await api.providers.list()).toEqual([{ name: 'demo', label: 'Demo', embedded: true, mark: 'demo' }]);
     expect(await api.session.signIn('demo')).toEqual(ALICE);
     expect(await api.session.refresh()).toEqual(ALICE);
     expect(await api.session.refresh('demo-alice')).toEqual(ALICE);
@@ -142,7 +142,8 @@ describe('preload API over the router', () => {
     expect(await api.session.signOut({ forget: true })).toEqual({
       accountKey: ALICE.key,
       revoked: true,
-      endSessionUrl: 'http://127.0.0.1:4600/session/end',
+      revocation: 'revoked',
+      endSessionAvailable: true,
     });
     expect(await api.session.cancelSignIn()).toBeUndefined();
     expect(await api.session.reopenBrowser()).toBeUndefined();

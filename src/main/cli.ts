@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { toAuthError, type AuthError } from '../shared/errors';
-import type { AccountSummary, SessionState } from '../shared/session';
+import type { AccountSummary, ProviderSummary, SessionState } from '../shared/session';
+import { safeForTerminal } from '../shared/untrusted-text';
 import { createLatchkey, type Latchkey } from './app';
 import { DEFAULT_DEMO_PORT } from './embedded-provider-host';
 import { createCommandBrowserOpener, defaultBrowserCommand } from './system-browser';
@@ -14,9 +15,11 @@ const USAGE = `Usage: latchkey <command> [options]
 
 Commands:
   login [--provider NAME]          sign in in your browser (default provider: demo, or the only one)
+  providers                        list the providers: what to register there, redirect URIs, what works
   status [--json]                  is anyone signed in? exit 0 yes, 1 no (refreshes when needed)
   token [--account KEY]            print a valid access token, refreshing if needed
-  logout [--account KEY] [--forget]  sign out (default: the active account); --forget removes its record
+  logout [--account KEY] [--forget]  sign out (default: the active account); --forget removes its record;
+                                   opens the provider's sign-out page where it has one
   accounts [--json]                list the accounts in config.yaml
   idp [--port N]                   run the built-in demo identity provider in the foreground
 
@@ -36,6 +39,14 @@ const defaultIo: CliIo = {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
 };
+
+/**
+ * Everything printed passes through here: names, e-mails and error texts come from providers, and a control
+ * sequence in them must not reach the terminal (title changes, screen clearing, OSC 52 clipboard writes).
+ */
+function terminalSafe(io: CliIo): CliIo {
+  return { ...io, stdout: (text) => io.stdout(safeForTerminal(text)), stderr: (text) => io.stderr(safeForTerminal(text)) };
+}
 
 class UsageError extends Error {}
 
@@ -70,7 +81,8 @@ function reportError(io: CliIo, error: AuthError): void {
 }
 
 /** Runs one command; resolves with the exit code. */
-export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+export async function main(argv: string[], rawIo: CliIo = defaultIo): Promise<number> {
+  const io = terminalSafe(rawIo);
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -89,7 +101,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     return 2;
   }
   if (command === 'idp') return runIdp(values.config, values.port, io);
-  if (!['login', 'status', 'token', 'logout', 'accounts'].includes(command)) {
+  if (!['login', 'status', 'token', 'logout', 'accounts', 'providers'].includes(command)) {
     io.stderr(`latchkey: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
@@ -115,8 +127,16 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       case 'status':
         return await status(latchkey, state, values.json, io);
       case 'token':
-        io.stdout(`${await latchkey.getAccessToken(values.account)}\n`);
-        return 0;
+        try {
+          io.stdout(`${await latchkey.getAccessToken(values.account)}\n`);
+          return 0;
+        } catch (err) {
+          reportError(io, toAuthError(err));
+          signInAgainHint(latchkey.engine.getState(), values.account, io);
+          return 1;
+        }
+      case 'providers':
+        return providers(latchkey.engine.listProviders(), latchkey.paths.configPath, io);
       case 'logout':
         return await logout(latchkey, values.account, values.forget, io);
       default:
@@ -138,11 +158,17 @@ async function login(latchkey: Latchkey, provider: string | undefined, io: CliIo
     io.stderr(`latchkey: choose a provider with --provider: ${providers.map((p) => p.name).join(', ')}\n`);
     return 2;
   }
+  let announced = false;
+  let hinted = false;
   const unsubscribe = latchkey.engine.onStateChange((state) => {
-    if (state.signIn) {
+    if (state.signIn && !announced) {
+      announced = true;
       io.stderr(`Opening your browser to sign in with ${providers.find((p) => p.name === chosen)?.label ?? chosen}...\n`);
       io.stderr(`If it does not open, visit:\n  ${state.signIn.authorizationUrl}\n`);
-      unsubscribe();
+    }
+    if (state.signIn?.waitingHint && !hinted) {
+      hinted = true;
+      io.stderr(`${state.signIn.waitingHint}\n`);
     }
   });
   try {
@@ -170,7 +196,10 @@ async function status(latchkey: Latchkey, _restored: SessionState, json: boolean
   if (!current) {
     io.stdout('Not signed in.\n');
     const last = state.accounts.find((a) => a.signedOutReason);
-    if (last?.signedOutReason) io.stderr(`  ${last.key}: ${last.signedOutReason}\n`);
+    if (last?.signedOutReason) {
+      io.stderr(`  ${last.key}: ${last.signedOutReason}\n`);
+      io.stderr(`  Sign in again: latchkey login --provider ${last.provider}\n`);
+    }
     return 1;
   }
   io.stdout(`Signed in as ${describe(current)} (account ${current.key})\n`);
@@ -182,8 +211,35 @@ async function status(latchkey: Latchkey, _restored: SessionState, json: boolean
 async function logout(latchkey: Latchkey, account: string | undefined, forget: boolean, io: CliIo): Promise<number> {
   const result = await latchkey.engine.signOut({ ...(account ? { accountKey: account } : {}), forget });
   io.stdout(`Signed out of ${result.accountKey}${forget ? ' and forgot the account' : ''}.${result.revoked ? ' The provider revoked its tokens.' : ''}\n`);
-  if (result.endSessionUrl) io.stderr(`To also end your session at the provider, open:\n  ${result.endSessionUrl}\n`);
+  if (!result.revoked && result.revocationDetail) io.stderr(`Not revoked at the provider: ${result.revocationDetail}\n`);
+  if (result.endSessionAvailable) {
+    // The sign-out page's URL carries the ID token (id_token_hint), so it is opened, never printed.
+    try {
+      await latchkey.engine.openEndSession(result.accountKey);
+      io.stderr('Opened the provider\'s sign-out page in your browser, to end your session there too.\n');
+    } catch (err) {
+      io.stderr(`Could not open the provider's sign-out page (${toAuthError(err).message}); you may still be signed in there in your browser.\n`);
+    }
+  } else if (result.endSessionNote) {
+    io.stderr(`${result.endSessionNote}\n`);
+  }
   return 0;
+}
+
+function providers(list: ProviderSummary[], configPath: string, io: CliIo): number {
+  if (list.length === 0) io.stdout(`No providers in ${configPath}.\n`);
+  for (const provider of list) {
+    io.stdout(`${provider.name}\t${provider.label}${provider.issuer ? `\t${provider.issuer}` : ''}\n`);
+    for (const line of provider.details ?? []) io.stdout(`  ${line}\n`);
+  }
+  return 0;
+}
+
+/** After a refused refresh or a lost session: the command that fixes it. */
+function signInAgainHint(state: SessionState, accountKey: string | undefined, io: CliIo): void {
+  const key = accountKey ?? state.activeAccountKey ?? state.accounts.find((a) => a.signedOutReason)?.key;
+  const account = state.accounts.find((a) => a.key === key);
+  if (account && !account.signedIn) io.stderr(`  Sign in again: latchkey login --provider ${account.provider}\n`);
 }
 
 function accounts(state: SessionState, json: boolean, io: CliIo): number {

@@ -35,11 +35,21 @@ export interface AccountSummary {
   signedOutReason?: string;
 }
 
+/** Which mark the sign-in button shows: a well-known provider's own, or a generic one. */
+export type ProviderMark = 'demo' | 'google' | 'microsoft' | 'github' | 'openid' | 'oauth';
+
 export interface ProviderSummary {
   name: string;
   label: string;
   embedded: boolean;
+  mark: ProviderMark;
   issuer?: string;
+  /** The redirect URIs to register at the provider (`http://127.0.0.1/callback` = any port). */
+  redirectUris?: string[];
+  /** A weakened setting the person chose (e.g. `pkce: false`), to show beside the button. */
+  warning?: string;
+  /** What to register at the provider and what works (refresh, revocation, sign-out page), line by line. */
+  details?: string[];
 }
 
 /** A sign-in in progress: the browser is out. */
@@ -49,6 +59,13 @@ export interface SignInProgress {
   authorizationUrl: string;
   startedAt: string;
   expiresAt: string;
+  /** Where the browser must come back to; shown when it does not come back. */
+  redirectUri: string;
+  /**
+   * Set when the browser has not come back after a while: what to check (usually that exactly this redirect
+   * URI is registered at the provider, or the provider entry's `redirect_uri` setting).
+   */
+  waitingHint?: string;
 }
 
 export interface SessionState {
@@ -71,10 +88,22 @@ export interface SignOutOptions {
 
 export interface SignOutResult {
   accountKey: string;
-  /** Whether the provider confirmed revocation of the refresh token (RFC 7009). */
+  /** Whether the provider confirmed revocation of the refresh token (RFC 7009, or the provider's own API). */
   revoked: boolean;
-  /** The provider's RP-initiated logout URL, for the caller to open; null if it has none. */
-  endSessionUrl: string | null;
+  /**
+   * What the provider did with the tokens: `revoked`; `not_supported` (it has no way to revoke);
+   * `refused` (it answered no, e.g. it wants client authentication); `failed` (it could not be reached).
+   */
+  revocation: 'revoked' | 'not_supported' | 'refused' | 'failed';
+  /** For anything but `revoked`: what happened and what it means, in plain words. */
+  revocationDetail?: string;
+  /**
+   * Whether the provider has a sign-out page that `openEndSession()` opens. The URL itself carries the ID
+   * token as `id_token_hint`, so it stays in the main process.
+   */
+  endSessionAvailable: boolean;
+  /** Why there is no sign-out page (e.g. Google has none for apps). */
+  endSessionNote?: string;
 }
 
 /** An entry of the auth-event log: never a secret. */
@@ -107,8 +136,9 @@ export interface SessionEngine {
   /** Opens the authorization URL of the sign-in in progress in the system browser again. */
   reopenBrowser(): Promise<void>;
   /**
-   * Opens the provider's end-session page that the last sign-out of this account produced. Only URLs the
-   * engine itself produced can be opened this way, so the renderer cannot make the app open arbitrary URLs.
+   * Opens the provider's end-session page that the last sign-out of this account produced (with
+   * `id_token_hint`, built in the main process). Only URLs the engine itself produced can be opened this way,
+   * so the renderer cannot make the app open arbitrary URLs.
    */
   openEndSession(accountKey: string): Promise<void>;
   /** The newest entries of the auth-event log, newest first. */

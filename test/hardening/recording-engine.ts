@@ -83,7 +83,7 @@ export class RecordingEngine implements SessionEngine {
 
   listProviders(...args: unknown[]): ProviderSummary[] {
     this.record('listProviders', args, args.length === 0);
-    return [{ name: 'demo', label: 'Demo', embedded: true }];
+    return [{ name: 'demo', label: 'Demo', embedded: true, mark: 'demo' }];
   }
 
   async signIn(...args: unknown[]): Promise<AccountSummary> {
@@ -113,7 +113,7 @@ export class RecordingEngine implements SessionEngine {
     const [options] = args;
     this.mutate('signOut', args, args.length === 0 || (args.length === 1 && isSignOutOptions(options)));
     const key = isSignOutOptions(options) && options.accountKey !== undefined ? options.accountKey : 'demo:subject-1';
-    return { accountKey: key, revoked: false, endSessionUrl: null };
+    return { accountKey: key, revoked: false, revocation: 'not_supported', endSessionAvailable: false };
   }
 
   async reopenBrowser(...args: unknown[]): Promise<void> {

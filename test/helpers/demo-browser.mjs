@@ -45,6 +45,11 @@ export async function driveDemoSignIn(page, { user, password, consent }) {
       await submit(page, 'button[type="submit"]');
     } else if (kind === 'consent') {
       await submit(page, `button[name="decision"][value="${consent}"]`);
+    } else if (kind === 'logout') {
+      // The provider's sign-out confirmation (RP-initiated logout): confirm it.
+      await submit(page, 'button[name="logout"][value="yes"]');
+    } else if (kind === 'signed-out') {
+      return page.innerText('body');
     } else {
       throw new Error(`the demo provider showed its "${kind}" page: ${await page.innerText('body')}`);
     }

@@ -14,6 +14,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthError, type ErrorInfo } from '../../shared/errors';
+import { DEFAULT_REDIRECT, describeRedirect, type RedirectTarget } from './provider-resolution';
 import { renderResultPage, type ResultPageInput } from './result-page';
 
 /** How the sign-in flow answers the browser once it has finished. */
@@ -60,9 +61,13 @@ export interface LoopbackServerOptions {
   signal?: AbortSignal;
   /** The app name used in the pages; default 'Latchkey'. */
   appName?: string;
+  /**
+   * Where to listen, tried in order: the first whose port is free wins. Default: 127.0.0.1, any free port,
+   * `/callback`. Providers that compare redirect URIs exactly need the registered port and path.
+   */
+  redirects?: RedirectTarget[];
 }
 
-const CALLBACK_PATH = '/callback';
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_HOLD_MS = 30_000;
 /** A browser sends its whole request at once; a peer that dribbles headers is not a browser. */
@@ -115,6 +120,8 @@ class LoopbackRedirect implements LoopbackServer {
   private phase: 'waiting' | 'answered' = 'waiting';
   private rejected = 0;
   private host = '';
+  private path = DEFAULT_REDIRECT.path;
+  private readonly redirects: RedirectTarget[];
   private timeoutTimer: NodeJS.Timeout | undefined;
   /** Answers the held browser request, if there is one still unanswered. */
   private answerHeld: ((status: number, page: Page) => void) | undefined;
@@ -128,6 +135,7 @@ class LoopbackRedirect implements LoopbackServer {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.expectedStateDigest = digest(options.expectedState);
     this.signal = options.signal;
+    this.redirects = options.redirects && options.redirects.length > 0 ? options.redirects : [DEFAULT_REDIRECT];
     this.callback = new Promise<LoopbackCallback>((resolve, reject) => {
       this.resolveCallback = resolve;
       this.rejectCallback = reject;
@@ -147,23 +155,40 @@ class LoopbackRedirect implements LoopbackServer {
   }
 
   async listen(): Promise<void> {
-    try {
-      await new Promise<void>((resolve, reject) => {
-        this.server.once('error', reject);
-        // 127.0.0.1 exactly: not `localhost` (may resolve to ::1 or be remapped) and never all interfaces.
-        this.server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-          this.server.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (error) {
-      throw new AuthError('internal', 'Latchkey could not open its local sign-in listener.', { cause: error });
+    const busy: string[] = [];
+    for (const target of this.redirects) {
+      try {
+        await this.bind(target);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'EADDRINUSE' || (error as { code?: unknown }).code === 'EADDRNOTAVAIL') {
+          busy.push(describeRedirect(target));
+          continue;
+        }
+        throw new AuthError('internal', 'Latchkey could not open its local sign-in listener.', { cause: error });
+      }
+      const { port } = this.server.address() as AddressInfo;
+      this.host = `${target.host}:${port}`;
+      this.path = target.path;
+      this.redirectUri = `http://${this.host}${this.path}`;
+      this.timeoutTimer = setTimeout(() => this.endWait(timeoutError(this.timeoutMs)), this.timeoutMs);
+      this.signal?.addEventListener('abort', this.onAbort, { once: true });
+      return;
     }
-    const { port } = this.server.address() as AddressInfo;
-    this.host = `127.0.0.1:${port}`;
-    this.redirectUri = `http://${this.host}${CALLBACK_PATH}`;
-    this.timeoutTimer = setTimeout(() => this.endWait(timeoutError(this.timeoutMs)), this.timeoutMs);
-    this.signal?.addEventListener('abort', this.onAbort, { once: true });
+    throw new AuthError('redirect_unavailable', `Latchkey cannot listen for the browser's return: ${busy.join(', ')} ${busy.length === 1 ? 'is' : 'are'} in use by another program.`, {
+      hint: 'Close the program using that port, or register another loopback redirect URI at the provider and add it to redirect_uri (a list is allowed: the first free one is used).',
+    });
+  }
+
+  /** Listens on one loopback address: 127.0.0.1 exactly for 127.0.0.1 and localhost, ::1 for [::1]; never all interfaces. */
+  private bind(target: RedirectTarget): Promise<void> {
+    const address = target.host === '[::1]' ? '::1' : '127.0.0.1';
+    return new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host: address, port: target.port, exclusive: true }, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
   }
 
   cancel(): void {
@@ -195,7 +220,7 @@ class LoopbackRedirect implements LoopbackServer {
     const queryStart = target.indexOf('?');
     const path = queryStart === -1 ? target : target.slice(0, queryStart);
     const query = queryStart === -1 ? '' : target.slice(queryStart + 1);
-    if (path !== CALLBACK_PATH) {
+    if (path !== this.path) {
       return this.reject(res, 404, {
         ok: false,
         title: 'Not found',

@@ -5,6 +5,7 @@
  * `network`, which never deletes credentials.
  */
 import { AuthError, type AuthErrorCode } from '../../shared/errors';
+import { stripControlAndFormat } from '../../shared/untrusted-text';
 
 /** What was being attempted, for the message ("Token refresh failed: ..."). */
 export type OidcOperation = 'discovery' | 'sign-in' | 'refresh' | 'userinfo' | 'revocation';
@@ -54,6 +55,15 @@ function isNetworkFailure(err: unknown, depth = 0): boolean {
   return isNetworkFailure(e.cause, depth + 1);
 }
 
+function authErrorInside(err: unknown): AuthError | undefined {
+  let current = err as { cause?: unknown } | undefined;
+  for (let depth = 0; current && depth < 6; depth++) {
+    if (current instanceof AuthError) return current;
+    current = typeof current === 'object' ? (current.cause as typeof current) : undefined;
+  }
+  return undefined;
+}
+
 function httpStatusOf(err: unknown): number | undefined {
   const e = err as { status?: unknown; cause?: unknown } | null;
   if (e && typeof e.status === 'number') return e.status;
@@ -65,7 +75,7 @@ function httpStatusOf(err: unknown): number | undefined {
 /** Provider-supplied text is shown to people: keep it short and single-line. */
 function tidy(text: string | undefined): string | undefined {
   if (!text) return undefined;
-  const oneLine = text.replace(/\s+/g, ' ').trim();
+  const oneLine = stripControlAndFormat(text.replace(/\s+/g, ' ')).trim();
   return oneLine.length > 200 ? `${oneLine.slice(0, 197)}...` : oneLine;
 }
 
@@ -75,18 +85,22 @@ function tidy(text: string | undefined): string | undefined {
  * provider's response, not the request).
  */
 export function translateOidcError(err: unknown, operation: OidcOperation): AuthError {
-  if (err instanceof AuthError) return err;
+  // Our own refusals (the request guard) travel through openid-client as a cause: keep them as they are.
+  const own = authErrorInside(err);
+  if (own) return own;
   const prefix = OPERATION_WORDS[operation];
   const e = err as { code?: unknown; error?: unknown; error_description?: unknown; message?: unknown } | null;
 
   // An OAuth error answer from the token/revocation endpoint, or in the authorization redirect.
   if (e && typeof e.error === 'string' && (e.code === 'OAUTH_RESPONSE_BODY_ERROR' || e.code === 'OAUTH_AUTHORIZATION_RESPONSE_ERROR')) {
-    const code = codeForOAuthError(e.error);
+    const oauthCode = codeForOAuthError(e.error);
+    // Any definite answer to a refresh other than "try later" means this refresh token will never work again.
+    const code = operation === 'refresh' && oauthCode !== 'network' ? 'invalid_grant' : oauthCode;
     const description = tidy(typeof e.error_description === 'string' ? e.error_description : undefined);
     const hint = code === 'invalid_client'
       ? 'Check client_id (and client_secret, if the provider gave one) for this provider in config.yaml, and that the client allows loopback redirects to http://127.0.0.1.'
       : undefined;
-    return new AuthError(code, `${prefix}: the provider answered "${e.error}"${description ? ` (${description})` : ''}.`, { cause: err, ...(hint ? { hint } : {}) });
+    return new AuthError(code, `${prefix}: the provider answered "${tidy(e.error) ?? 'an error'}"${description ? ` (${description})` : ''}.`, { cause: err, ...(hint ? { hint } : {}) });
   }
 
   if (isNetworkFailure(err)) {
@@ -99,6 +113,22 @@ export function translateOidcError(err: unknown, operation: OidcOperation): Auth
   const status = httpStatusOf(err);
   if (status !== undefined && status >= 500) {
     return new AuthError('network', `${prefix}: the provider is having trouble (HTTP ${status}).`, { cause: err });
+  }
+
+  // A refusal without a well-formed OAuth error body (e.g. HTTP 400 with an empty body) is still a refusal.
+  if (status !== undefined && status >= 400) {
+    if (status === 408 || status === 429) {
+      return new AuthError('network', `${prefix}: the provider asked to try again later (HTTP ${status}).`, { cause: err });
+    }
+    if (operation === 'refresh') {
+      return new AuthError('invalid_grant', `${prefix}: the provider refused the refresh token (HTTP ${status}${status === 400 ? ', no explanation given' : ''}).`, { cause: err });
+    }
+    if (operation !== 'discovery') {
+      return new AuthError('provider_error', `${prefix}: the provider refused the request (HTTP ${status}).`, {
+        cause: err,
+        ...(operation === 'sign-in' ? { hint: 'Check client_id, client_secret and the redirect URI registered for this provider.' } : {}),
+      });
+    }
   }
 
   const libraryCode = typeof e?.code === 'string' ? e.code : '';

@@ -1,51 +1,22 @@
 /**
- * Providers: turning `providers:` in config.yaml into openid-client Configurations.
+ * The provider registry: config.yaml's `providers:` resolved (provider-resolution.ts) and, on first need,
+ * turned into provider clients (provider-client.ts).
  *
- * Discovery needs the network, and a start-up with a valid access token must need none, so configurations are
- * discovered lazily, on the first sign-in, refresh or revocation, and cached for the life of the process. A
- * failed discovery is not cached: the next attempt tries again.
+ * Metadata needs the network, and a start-up with a valid access token must need none, so clients are created
+ * lazily, on the first sign-in, refresh or revocation, and cached for the life of the process. A failed
+ * attempt is not cached: the next one tries again.
  */
-import * as oidc from 'openid-client';
 import { AuthError } from '../../shared/errors';
-import type { ProviderSummary } from '../../shared/session';
-import { translateOidcError } from './oidc-errors';
+import type { ProviderMark, ProviderSummary } from '../../shared/session';
+import type { ProviderConfig } from '../store/schema';
+import { describeProviderCapabilities } from './provider-capabilities';
+import { createProviderClient, type ProviderClient } from './provider-client';
+import { describeRedirect, resolveProvider, type ResolvedProvider } from './provider-resolution';
 
-/** The subset of a provider's config.yaml entry that the engine reads. */
-export interface ProviderSettings {
-  label?: string;
-  embedded?: boolean;
-  issuer?: string;
-  client_id?: string;
-  client_secret?: string;
-  scopes?: string[];
-  authorization_params?: Record<string, string>;
-  preset?: string;
-  tenant?: string;
-}
-
-export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
-
-/** Well-known providers: their issuer, so that config.yaml needs only a client id. */
-export const PROVIDER_PRESETS: Record<string, { label: string; issuer: (tenant?: string) => string; scopes?: string[] }> = {
-  google: { label: 'Google', issuer: () => 'https://accounts.google.com', scopes: ['openid', 'profile', 'email'] },
-  // Microsoft's multi-tenant issuers ("common", "organizations") publish a templated issuer that cannot be
-  // validated; a tenant id (or "consumers", which has a fixed one) is required for strict issuer checks.
-  microsoft: { label: 'Microsoft', issuer: (tenant = 'consumers') => `https://login.microsoftonline.com/${tenant}/v2.0` },
-};
-
-export interface ResolvedProvider {
-  name: string;
-  label: string;
-  embedded: boolean;
-  issuer: string;
-  clientId: string;
-  clientSecret?: string;
-  scopes: string[];
-  authorizationParams: Record<string, string>;
-}
+export type { ResolvedProvider } from './provider-resolution';
 
 export interface ProviderRegistryOptions {
-  providers: Record<string, ProviderSettings>;
+  providers: Record<string, ProviderConfig>;
   /** The issuer of the embedded demo provider in this process, if it runs. */
   embeddedIssuer?: string;
   /** The client id the embedded demo provider registers. */
@@ -55,17 +26,18 @@ export interface ProviderRegistryOptions {
   clockToleranceSeconds?: number;
   /** Request timeout in seconds for calls to the provider. */
   timeoutSeconds?: number;
-  /** Runs before a provider's first discovery (starts the embedded provider on demand). */
+  /** Runs before a provider's first metadata load (starts the embedded provider on demand). */
   beforeDiscovery?: (provider: ResolvedProvider) => Promise<void>;
 }
 
-function isLoopbackHttp(url: URL): boolean {
-  return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+function markOf(provider: ResolvedProvider): ProviderMark {
+  if (provider.embedded) return 'demo';
+  return provider.preset ?? (provider.protocol === 'oidc' ? 'openid' : 'oauth');
 }
 
 export class ProviderRegistry {
   readonly #options: ProviderRegistryOptions;
-  readonly #configurations = new Map<string, Promise<oidc.Configuration>>();
+  readonly #clients = new Map<string, Promise<ProviderClient>>();
 
   constructor(options: ProviderRegistryOptions) {
     this.#options = options;
@@ -77,89 +49,59 @@ export class ProviderRegistry {
 
   /** Resolves a configured provider to what the flow needs; throws `unknown_provider`. */
   resolve(name: string): ResolvedProvider {
-    const settings = Object.hasOwn(this.#options.providers, name) ? this.#options.providers[name] : undefined;
-    if (!settings) {
+    const entry = Object.hasOwn(this.#options.providers, name) ? this.#options.providers[name] : undefined;
+    if (!entry) {
       throw new AuthError('unknown_provider', `No provider named "${name}" is configured.`, {
         hint: `Add it under providers: in config.yaml, or use one of: ${this.names().join(', ') || '(none)'}.`,
       });
     }
-    const preset = settings.preset ? PROVIDER_PRESETS[settings.preset] : undefined;
-    if (settings.embedded) {
-      if (!this.#options.embeddedIssuer) {
-        throw new AuthError('network', `The built-in ${settings.label ?? 'demo'} provider is not running.`, {
-          hint: 'Start Latchkey (or `latchkey idp`) so the built-in provider is available.',
-        });
-      }
-      return {
-        name,
-        label: settings.label ?? 'Demo',
-        embedded: true,
-        issuer: this.#options.embeddedIssuer,
-        clientId: this.#options.embeddedClientId,
-        scopes: settings.scopes ?? DEFAULT_SCOPES,
-        authorizationParams: settings.authorization_params ?? {},
-      };
-    }
-    const issuer = settings.issuer ?? preset?.issuer(settings.tenant);
-    if (!issuer || !settings.client_id) {
-      throw new AuthError('config_invalid', `Provider "${name}" needs an issuer (or a preset) and a client_id.`);
-    }
-    return {
-      name,
-      label: settings.label ?? preset?.label ?? name,
-      embedded: false,
-      issuer,
-      clientId: settings.client_id,
-      ...(settings.client_secret ? { clientSecret: settings.client_secret } : {}),
-      scopes: settings.scopes ?? preset?.scopes ?? DEFAULT_SCOPES,
-      authorizationParams: settings.authorization_params ?? {},
-    };
+    return resolveProvider(name, entry, {
+      embeddedClientId: this.#options.embeddedClientId,
+      ...(this.#options.embeddedIssuer ? { embeddedIssuer: this.#options.embeddedIssuer } : {}),
+    });
   }
 
   summaries(): ProviderSummary[] {
     return this.names().map((name) => {
-      const settings = this.#options.providers[name] ?? {};
-      const preset = settings.preset ? PROVIDER_PRESETS[settings.preset] : undefined;
-      const issuer = settings.embedded ? this.#options.embeddedIssuer : settings.issuer ?? preset?.issuer(settings.tenant);
-      return {
+      const entry = this.#options.providers[name] as ProviderConfig;
+      let provider: ResolvedProvider | undefined;
+      try {
+        provider = this.resolve(name);
+      } catch {
+        provider = undefined;
+      }
+      const summary: ProviderSummary = {
         name,
-        label: settings.label ?? preset?.label ?? (settings.embedded ? 'Demo' : name),
-        embedded: settings.embedded === true,
-        ...(issuer ? { issuer } : {}),
+        label: provider?.label ?? entry.label ?? (entry.embedded ? 'Demo' : name),
+        embedded: entry.embedded === true,
+        mark: provider ? markOf(provider) : entry.embedded ? 'demo' : 'openid',
       };
+      if (provider) {
+        summary.issuer = provider.displayIssuer;
+        summary.redirectUris = provider.redirects.map(describeRedirect);
+        summary.details = describeProviderCapabilities(provider);
+        if (!provider.pkce) summary.warning = 'PKCE is switched off for this provider (pkce: false): another program on this computer could take over a sign-in.';
+      }
+      return summary;
     });
   }
 
-  /** The discovered openid-client Configuration of a provider (cached per process). */
-  configuration(name: string): Promise<oidc.Configuration> {
-    const cached = this.#configurations.get(name);
+  /** The provider's client, with its metadata loaded and checked (cached per process). */
+  client(name: string): Promise<ProviderClient> {
+    const cached = this.#clients.get(name);
     if (cached) return cached;
-    const pending = this.#discover(this.resolve(name));
-    this.#configurations.set(name, pending);
-    pending.catch(() => this.#configurations.delete(name));
+    const pending = this.#create(this.resolve(name));
+    this.#clients.set(name, pending);
+    pending.catch(() => this.#clients.delete(name));
     return pending;
   }
 
-  async #discover(provider: ResolvedProvider): Promise<oidc.Configuration> {
-    const issuerUrl = new URL(provider.issuer);
-    const execute: Array<(config: oidc.Configuration) => void> = [];
-    // Plain http is only ever allowed for a provider on this machine (the embedded demo provider, a local test
-    // provider); the config schema rejects http issuers elsewhere.
-    if (isLoopbackHttp(issuerUrl)) execute.push(oidc.allowInsecureRequests);
-    const fetchImpl = this.#options.fetch;
-    const options: oidc.DiscoveryRequestOptions = { execute };
-    if (fetchImpl) options[oidc.customFetch] = (url, init) => fetchImpl(url, init as RequestInit);
-    const clientAuth = provider.clientSecret ? oidc.ClientSecretPost(provider.clientSecret) : oidc.None();
-    try {
-      await this.#options.beforeDiscovery?.(provider);
-      const config = await oidc.discovery(issuerUrl, provider.clientId, undefined, clientAuth, options);
-      config.timeout = this.#options.timeoutSeconds ?? 15;
-      if (this.#options.clockToleranceSeconds !== undefined) {
-        (config as unknown as Record<symbol, number>)[oidc.clockTolerance] = this.#options.clockToleranceSeconds;
-      }
-      return config;
-    } catch (err) {
-      throw translateOidcError(err, 'discovery');
-    }
+  async #create(provider: ResolvedProvider): Promise<ProviderClient> {
+    await this.#options.beforeDiscovery?.(provider);
+    return createProviderClient(provider, {
+      ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
+      timeoutSeconds: this.#options.timeoutSeconds ?? 15,
+      ...(this.#options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: this.#options.clockToleranceSeconds } : {}),
+    });
   }
 }

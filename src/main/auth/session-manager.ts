@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import * as oidc from 'openid-client';
 import { AuthError, isAuthError, toAuthError, type ErrorInfo } from '../../shared/errors';
 import type {
   AccountSummary,
@@ -17,32 +16,40 @@ import type {
   SignOutOptions,
   SignOutResult,
 } from '../../shared/session';
-import type { AccountRecord, ConfigStore, LatchkeyConfig } from '../store/config';
+import type { AccountRecord, ConfigStore, LatchkeyConfig, ProviderConfig } from '../store/config';
 import type { SecretVault, TokenSet } from '../store/secrets';
-import { accountKeyFor } from './account-key';
+import { accountKeyFor, findAccountKey } from './account-key';
 import { recordFromProfile, summarizeAccount } from './account-records';
 import type { AuthEventLog } from './event-log';
-import { translateOidcError } from './oidc-errors';
-import type { ProviderRegistry, ProviderSettings } from './providers';
+import { readProfile, trustedPictureOrigin, withSafePicture } from './profile-readers';
+import type { ProviderClient } from './provider-client';
+import { describeRedirect } from './provider-resolution';
+import type { ProviderRegistry } from './providers';
+import { endSessionUrl, revokeTokens, type RevocationReport } from './revocation';
 import { beginSignIn, profileFromClaims, type ProfileClaims, type SignInRun } from './sign-in-flow';
+import { serveSignedOutPage } from './signed-out-page';
 import { isAccessTokenFresh, refreshMarginMs } from './token-freshness';
 import { refreshAccountTokens } from './token-refresh';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Backoff for retrying a refresh that failed for lack of network. */
 const RETRY_DELAYS_MS = [5_000, 15_000, 60_000, 5 * 60_000];
+/** After this long without the browser coming back, the waiting screen and the CLI say what to check. */
+export const WAITING_HINT_AFTER_MS = 20_000;
 
 export interface SessionManagerOptions {
   config: ConfigStore;
   vault: SecretVault;
   events: AuthEventLog;
   /** Builds the provider registry from config.yaml's providers (called at restore and after config changes). */
-  createProviderRegistry: (providers: Record<string, ProviderSettings>) => ProviderRegistry;
+  createProviderRegistry: (providers: Record<string, ProviderConfig>) => ProviderRegistry;
   openBrowser: (url: string) => Promise<void>;
   /** Folder for per-account refresh locks. */
   lockDir: string;
   now?: () => number;
   signInTimeoutMs?: number;
+  /** When to tell the person what to check if the browser has not come back (default 20 s). */
+  waitingHintAfterMs?: number;
   /** Refresh tokens shortly before they expire (the desktop app); off for one-shot CLI commands. */
   autoRefresh?: boolean;
   log?: (line: string) => void;
@@ -70,7 +77,8 @@ export class SessionManager implements SessionEngine {
   readonly #runtime = new Map<string, AccountRuntime>();
   readonly #refreshing = new Map<string, Promise<TokenSet>>();
   readonly #listeners = new Set<(state: SessionState) => void>();
-  readonly #endSessionUrls = new Map<string, string>();
+  /** Sign-out pages with id_token_hint: main-process memory only, opened on request, never shown. */
+  readonly #endSessions = new Map<string, { url: string; postLogoutRedirectUri?: string; label: string }>();
   #activeKey: string | null = null;
   #signIn: { run: SignInRun; progress: SignInProgress } | null = null;
   #signInStarting = false;
@@ -195,15 +203,21 @@ export class SessionManager implements SessionEngine {
     // Claimed before the first await, so two clicks cannot start two sign-ins.
     this.#signInStarting = true;
     try {
-      const configuration = await providers.configuration(providerName);
+      const client = await providers.client(providerName);
+      // Another account of a provider already used: ask the provider for its account chooser, so the
+      // browser's existing session is not silently reused.
+      const selectAccount = Object.values(this.#requireConfig().credentials.usernames).some((record) => record.provider === providerName);
       run = await beginSignIn({
-        provider,
-        configuration,
+        client,
         openBrowser: this.#o.openBrowser,
         now: this.#now,
+        selectAccount,
         ...(this.#o.signInTimeoutMs !== undefined ? { timeoutMs: this.#o.signInTimeoutMs } : {}),
         onBrowserError: (error) => this.#o.log?.(`could not open the browser: ${error.message}`),
       });
+      if (!client.provider.pkce) {
+        await this.#o.events.record({ kind: 'failure', outcome: 'error', code: 'provider_error', detail: `sign-in with ${providerName} without PKCE (pkce: false)` });
+      }
     } catch (err) {
       return this.#failSignIn(toAuthError(err), providerName);
     } finally {
@@ -214,14 +228,24 @@ export class SessionManager implements SessionEngine {
       progress: {
         provider: providerName,
         authorizationUrl: run.authorizationUrl,
+        redirectUri: run.redirectUri,
         startedAt: new Date(run.startedAt).toISOString(),
         expiresAt: new Date(run.expiresAt).toISOString(),
       },
     };
+    const current = this.#signIn;
+    const hintTimer = setTimeout(() => {
+      if (this.#signIn !== current) return;
+      current.progress.waitingHint = waitingHint(provider, run.redirectUri, this.#o.config.path);
+      this.#emit();
+    }, this.#o.waitingHintAfterMs ?? WAITING_HINT_AFTER_MS);
+    hintTimer.unref?.();
+    void run.result.finally(() => clearTimeout(hintTimer)).catch(() => undefined);
     this.#emit();
     try {
       const result = await run.result;
-      const key = accountKeyFor(providerName, result.profile.subject);
+      // An account signed in before keeps its key, whatever format that key was written in.
+      const key = findAccountKey(this.#requireConfig().credentials.usernames, providerName, result.profile.subject) ?? accountKeyFor(providerName, result.profile.subject);
       try {
         await this.#persistSignIn(key, providerName, result.profile, result.tokens);
       } catch (err) {
@@ -332,11 +356,17 @@ export class SessionManager implements SessionEngine {
     const record = this.#requireConfig().credentials.usernames[key];
     if (!record) throw unknownAccount(key);
     const providers = this.#requireProviders();
+    const current = runtime.tokens;
+    if (force && current && !current.refreshToken && current.expiresAt === undefined) {
+      // A token that never expires and cannot be refreshed (a GitHub OAuth app): "refresh" means checking
+      // that the provider still accepts it, and reading the profile again.
+      return this.#verifyByProfile(key, record, current);
+    }
     try {
       const outcome = await refreshAccountTokens({
         accountKey: key,
         vault: this.#o.vault,
-        configuration: () => providers.configuration(record.provider),
+        client: () => providers.client(record.provider),
         lockPath: this.#lockPath(key),
         now: this.#now,
         knownRefreshToken: runtime.tokens?.refreshToken,
@@ -347,7 +377,8 @@ export class SessionManager implements SessionEngine {
       runtime.retryAttempt = 0;
       if (outcome.performedGrant) {
         const nowIso = new Date(this.#now()).toISOString();
-        const profile = outcome.claims ? profileFromClaims(record.subject, outcome.claims) : undefined;
+        const client = await providers.client(record.provider).catch(() => undefined);
+        const profile = outcome.claims && client ? withSafePicture(profileFromClaims(record.subject, outcome.claims), trustedPictureOrigin(client)) : undefined;
         this.#setConfig(
           await this.#o.config.update((draft) => {
             const current = draft.getAccount(key);
@@ -368,7 +399,7 @@ export class SessionManager implements SessionEngine {
         // knows that signing in again (not a provider problem) is the fix.
         const reason = runtime.tokens && runtime.tokens.refreshToken === undefined
           ? 'The session ended when its access token expired: the provider issued no refresh token (offline access was not granted). Sign in again.'
-          : 'The provider ended this session (the refresh token was revoked or expired). Sign in again.';
+          : `The provider ended this session: ${error.message.replace(/^Token refresh failed: /, '')} Sign in again.`;
         await this.#signOutLocally(key, reason);
         this.#emit();
       } else if (error.code === 'not_signed_in') {
@@ -414,49 +445,97 @@ export class SessionManager implements SessionEngine {
     const record = config.credentials.usernames[key];
     if (!record) throw unknownAccount(key);
     const tokens = this.#runtimeFor(key).tokens ?? (await this.#o.vault.get(key));
-    const revoked = tokens ? await this.#revokeQuietly(key, tokens) : false;
-    const endSessionUrl = await this.#endSessionUrl(record.provider);
+    const revocation: RevocationReport = tokens ? await this.#revoke(key, tokens) : { outcome: 'not_supported', detail: 'There were no tokens to revoke.' };
+    const endSession = await this.#prepareEndSession(record.provider, tokens?.idToken);
     await this.#signOutLocally(key, undefined, options.forget === true);
-    if (endSessionUrl) this.#endSessionUrls.set(key, endSessionUrl);
-    await this.#o.events.record({ kind: 'sign_out', accountKey: key, outcome: 'ok', detail: revoked ? 'revoked at the provider' : 'not revoked' });
+    if (endSession.page) this.#endSessions.set(key, endSession.page);
+    else this.#endSessions.delete(key);
+    const revoked = revocation.outcome === 'revoked';
+    await this.#o.events.record({
+      kind: 'sign_out',
+      accountKey: key,
+      outcome: 'ok',
+      detail: revoked ? 'revoked at the provider' : `not revoked (${revocation.outcome}): ${revocation.detail ?? ''}`.trim(),
+    });
     this.#emit();
-    return { accountKey: key, revoked, endSessionUrl };
-  }
-
-  async openEndSession(accountKey: string): Promise<void> {
-    const url = this.#endSessionUrls.get(accountKey);
-    if (!url) throw new AuthError('invalid_argument', 'There is no provider sign-out page for this account.');
-    await this.#o.openBrowser(url);
-  }
-
-  /** RFC 7009 revocation of the refresh token (or the access token when there is none). Never throws. */
-  async #revokeQuietly(key: string, tokens: TokenSet): Promise<boolean> {
-    const record = this.#config?.credentials.usernames[key];
-    if (!record || !this.#providers) return false;
-    try {
-      const configuration = await this.#providers.configuration(record.provider);
-      if (!configuration.serverMetadata().revocation_endpoint) return false;
-      const token = tokens.refreshToken ?? tokens.accessToken;
-      await oidc.tokenRevocation(configuration, token, { token_type_hint: tokens.refreshToken ? 'refresh_token' : 'access_token' });
-      return true;
-    } catch (err) {
-      const error = translateOidcError(err, 'revocation');
-      this.#o.log?.(`revocation for ${key} failed: ${error.code}`);
-      return false;
-    }
+    const result: SignOutResult = { accountKey: key, revoked, revocation: revocation.outcome, endSessionAvailable: endSession.page !== undefined };
+    if (revocation.detail && !revoked) result.revocationDetail = revocation.detail;
+    if (endSession.note) result.endSessionNote = endSession.note;
+    return result;
   }
 
   /**
-   * The provider's RP-initiated logout URL. Built without `id_token_hint` on purpose: the URL is shown to the
-   * renderer and printed by the CLI, and an ID token is a credential that never leaves the main process.
+   * The provider's sign-out page for this account, with `id_token_hint` (kept from the vault) and the
+   * registered `post_logout_redirect_uri`; or why there is none.
    */
-  async #endSessionUrl(provider: string): Promise<string | null> {
+  async #prepareEndSession(provider: string, idToken: string | undefined): Promise<{ page?: { url: string; postLogoutRedirectUri?: string; label: string }; note?: string }> {
+    let client: ProviderClient;
     try {
-      const configuration = await this.#requireProviders().configuration(provider);
-      if (!configuration.serverMetadata().end_session_endpoint) return null;
-      return oidc.buildEndSessionUrl(configuration, { client_id: configuration.clientMetadata().client_id }).href;
+      client = await this.#requireProviders().client(provider);
     } catch {
-      return null;
+      return { note: 'The provider could not be reached, so its sign-out page is not available now.' };
+    }
+    if (!client.provider.endSession.offered) return client.provider.endSession.explanation ? { note: client.provider.endSession.explanation } : {};
+    const url = endSessionUrl(client, idToken);
+    if (!url) return { note: `${client.provider.label} has no sign-out page: you may still be signed in there in your browser.` };
+    return { page: { url, label: client.provider.label, ...(client.provider.postLogoutRedirectUri ? { postLogoutRedirectUri: client.provider.postLogoutRedirectUri } : {}) } };
+  }
+
+  async openEndSession(accountKey: string): Promise<void> {
+    const page = this.#endSessions.get(accountKey);
+    if (!page) throw new AuthError('invalid_argument', 'There is no provider sign-out page for this account.');
+    // One use: the URL carries the ID token, and a second sign-out page visit would find no session anyway.
+    this.#endSessions.delete(accountKey);
+    if (page.postLogoutRedirectUri) await serveSignedOutPage(page.postLogoutRedirectUri, page.label);
+    await this.#o.openBrowser(page.url);
+  }
+
+  /** Revocation at the provider (RFC 7009 or the provider's own API). Never throws. */
+  async #revoke(key: string, tokens: TokenSet): Promise<RevocationReport> {
+    const record = this.#config?.credentials.usernames[key];
+    if (!record || !this.#providers) return { outcome: 'failed', detail: 'The provider is not configured any more.' };
+    let client: ProviderClient;
+    try {
+      client = await this.#providers.client(record.provider);
+    } catch (err) {
+      return { outcome: 'failed', detail: `The provider could not be reached to revoke the tokens (${toAuthError(err).message}).` };
+    }
+    const report = await revokeTokens(client, tokens);
+    if (report.outcome !== 'revoked') this.#o.log?.(`revocation for ${key}: ${report.outcome}`);
+    return report;
+  }
+
+  async #revokeQuietly(key: string, tokens: TokenSet): Promise<boolean> {
+    return (await this.#revoke(key, tokens)).outcome === 'revoked';
+  }
+
+  /** A token that cannot be refreshed is checked by reading the profile; a 401 ends the session. */
+  async #verifyByProfile(key: string, record: AccountRecord, tokens: TokenSet): Promise<TokenSet> {
+    const runtime = this.#runtimeFor(key);
+    try {
+      const client = await this.#requireProviders().client(record.provider);
+      const profile = await readProfile(client, tokens.accessToken, undefined);
+      runtime.connectivity = 'online';
+      const nowIso = new Date(this.#now()).toISOString();
+      this.#setConfig(
+        await this.#o.config.update((draft) => {
+          const existing = draft.getAccount(key);
+          if (existing) draft.setAccount(key, recordFromProfile(profile, record.provider, existing, { last_refresh: nowIso }));
+        }),
+      );
+      await this.#o.events.record({ kind: 'refresh', accountKey: key, outcome: 'ok', detail: 'token checked with the provider' });
+      this.#emit();
+      return tokens;
+    } catch (err) {
+      const error = toAuthError(err);
+      await this.#o.events.record({ kind: 'refresh', accountKey: key, outcome: 'error', code: error.code });
+      if (error.code === 'invalid_grant') {
+        await this.#signOutLocally(key, `${error.message} Sign in again.`);
+      } else if (error.code === 'network') {
+        runtime.connectivity = 'offline';
+      }
+      this.#emit();
+      throw error;
     }
   }
 
@@ -521,7 +600,7 @@ export class SessionManager implements SessionEngine {
     // Rebuild the registry only when providers changed: it caches each provider's discovery document.
     const fingerprint = JSON.stringify(config.providers);
     if (!this.#providers || fingerprint !== this.#providersFingerprint) {
-      this.#providers = this.#o.createProviderRegistry(config.providers as Record<string, ProviderSettings>);
+      this.#providers = this.#o.createProviderRegistry(config.providers);
       this.#providersFingerprint = fingerprint;
     }
   }
@@ -608,6 +687,15 @@ export class SessionManager implements SessionEngine {
       }
     }
   }
+}
+
+/** What to check when the browser has not come back: almost always the redirect URI registered at the provider. */
+function waitingHint(provider: { name: string; label: string; redirects: Array<{ port: number }> }, redirectUri: string, configPath: string): string {
+  const exact = provider.redirects[0]?.port !== 0;
+  const registered = exact ? redirectUri : describeRedirect({ host: new URL(redirectUri).hostname, port: 0, path: new URL(redirectUri).pathname });
+  return exact
+    ? `No answer from the browser yet. If ${provider.label} shows an error page, check that exactly ${registered} is registered there as a redirect URI (it is the redirect_uri of "${provider.name}" in ${configPath}).`
+    : `No answer from the browser yet. If ${provider.label} shows an error page about the redirect URI, register ${registered} there (any port). If ${provider.label} compares redirect URIs exactly, register one with a fixed port, e.g. http://127.0.0.1:53682${new URL(redirectUri).pathname}, and set it as redirect_uri of "${provider.name}" in ${configPath}.`;
 }
 
 function unknownAccount(key: string): AuthError {

@@ -4,24 +4,16 @@
  * persisting them is the session manager's job, and only after that does the browser hear "signed in".
  */
 import * as oidc from 'openid-client';
-import { AuthError, toAuthError, type ErrorInfo } from '../../shared/errors';
+import { toAuthError, type AuthError, type ErrorInfo } from '../../shared/errors';
 import type { TokenSet } from '../store/secrets';
 import { startLoopbackServer } from './loopback-server';
 import { translateOidcError } from './oidc-errors';
-import type { ResolvedProvider } from './providers';
+import { readProfile, type ProfileClaims } from './profile-readers';
+import type { ProviderClient } from './provider-client';
+
+export { profileFromClaims, type ProfileClaims } from './profile-readers';
 
 export const SIGN_IN_TIMEOUT_MS = 5 * 60_000;
-
-/** The person as the provider describes them (ID token claims, completed by userinfo). */
-export interface ProfileClaims {
-  subject: string;
-  name?: string;
-  email?: string;
-  givenName?: string;
-  familyName?: string;
-  picture?: string;
-  roles?: string[];
-}
 
 export interface SignInResult {
   tokens: TokenSet;
@@ -32,6 +24,8 @@ export interface SignInResult {
 
 export interface SignInRun {
   authorizationUrl: string;
+  /** Where the browser must come back to (the loopback server's address). */
+  redirectUri: string;
   startedAt: number;
   expiresAt: number;
   /** Resolves once tokens are obtained and validated; rejects with AuthError. */
@@ -40,37 +34,23 @@ export interface SignInRun {
 }
 
 export interface BeginSignInOptions {
-  provider: ResolvedProvider;
-  configuration: oidc.Configuration;
+  client: ProviderClient;
   openBrowser: (url: string) => Promise<void>;
   timeoutMs?: number;
   now?: () => number;
   /** Called when the browser could not be opened; the flow keeps waiting (the link can be opened by hand). */
   onBrowserError?: (error: AuthError) => void;
+  /** Another account of a provider already signed in: ask the provider to show its account chooser. */
+  selectAccount?: boolean;
 }
 
-function stringClaim(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-/** Reads the profile from ID token claims and userinfo (userinfo wins: it is the fresher source). */
-export function profileFromClaims(subject: string, ...sources: Array<Record<string, unknown> | undefined>): ProfileClaims {
-  const merged: Record<string, unknown> = {};
-  for (const source of sources) if (source) Object.assign(merged, source);
-  const roles = Array.isArray(merged.roles) ? merged.roles.filter((r): r is string => typeof r === 'string') : undefined;
-  const profile: ProfileClaims = { subject };
-  const name = stringClaim(merged.name);
-  const email = stringClaim(merged.email);
-  const givenName = stringClaim(merged.given_name);
-  const familyName = stringClaim(merged.family_name);
-  const picture = stringClaim(merged.picture);
-  if (name) profile.name = name;
-  if (email) profile.email = email;
-  if (givenName) profile.givenName = givenName;
-  if (familyName) profile.familyName = familyName;
-  if (picture) profile.picture = picture;
-  if (roles) profile.roles = roles;
-  return profile;
+/** The `prompt` parameter: the configured words, plus consent for offline_access and the account chooser. */
+export function promptFor(configured: string | undefined, options: { offlineAccess: boolean; selectAccount?: string }): string | undefined {
+  const words = new Set((configured ?? '').split(' ').filter(Boolean));
+  // Providers (oidc-provider among them) only grant offline_access (a refresh token) with explicit consent.
+  if (options.offlineAccess && words.size === 0) words.add('consent');
+  for (const word of (options.selectAccount ?? '').split(' ').filter(Boolean)) words.add(word);
+  return words.size > 0 ? [...words].join(' ') : undefined;
 }
 
 /** Converts a token endpoint response into what the vault stores. */
@@ -94,26 +74,28 @@ export function tokenSetFrom(response: oidc.TokenEndpointResponse & oidc.TokenEn
  */
 export async function beginSignIn(options: BeginSignInOptions): Promise<SignInRun> {
   const now = options.now ?? Date.now;
-  const { provider, configuration } = options;
+  const { client } = options;
+  const provider = client.provider;
+  const oidcProtocol = provider.protocol === 'oidc';
   const timeoutMs = options.timeoutMs ?? SIGN_IN_TIMEOUT_MS;
-  const codeVerifier = oidc.randomPKCECodeVerifier();
-  const codeChallenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
+  const codeVerifier = provider.pkce ? oidc.randomPKCECodeVerifier() : undefined;
   const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const server = await startLoopbackServer({ expectedState: state, timeoutMs, appName: 'Latchkey' });
+  const nonce = oidcProtocol ? oidc.randomNonce() : undefined;
+  const server = await startLoopbackServer({ expectedState: state, timeoutMs, appName: 'Latchkey', redirects: provider.redirects });
 
-  const params: Record<string, string> = {
-    ...provider.authorizationParams,
-    redirect_uri: server.redirectUri,
-    scope: provider.scopes.join(' '),
-    code_challenge: codeChallenge,
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-  };
-  // Providers (oidc-provider among them) only grant offline_access (a refresh token) with explicit consent.
-  if (provider.scopes.includes('offline_access') && !params.prompt) params.prompt = 'consent';
-  const authorizationUrl = oidc.buildAuthorizationUrl(configuration, params).href;
+  const params: Record<string, string> = { ...provider.authorizationParams, redirect_uri: server.redirectUri, state };
+  if (provider.scopes.length > 0) params.scope = provider.scopes.join(' ');
+  if (codeVerifier) {
+    params.code_challenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
+    params.code_challenge_method = 'S256';
+  }
+  if (nonce) params.nonce = nonce;
+  const prompt = promptFor(params.prompt, {
+    offlineAccess: provider.scopes.includes('offline_access'),
+    ...(options.selectAccount && provider.selectAccountPrompt ? { selectAccount: provider.selectAccountPrompt } : {}),
+  });
+  if (prompt) params.prompt = prompt;
+  const authorizationUrl = oidc.buildAuthorizationUrl(client.configuration, params).href;
   const startedAt = now();
 
   const result = (async (): Promise<SignInResult> => {
@@ -121,31 +103,23 @@ export async function beginSignIn(options: BeginSignInOptions): Promise<SignInRu
     try {
       let response;
       try {
-        response = await oidc.authorizationCodeGrant(configuration, callback.url, {
-          pkceCodeVerifier: codeVerifier,
-          expectedState: state,
-          expectedNonce: nonce,
-          idTokenExpected: true,
-        });
+        response = await client.grant((configuration) =>
+          oidc.authorizationCodeGrant(configuration, callback.url, {
+            ...(codeVerifier ? { pkceCodeVerifier: codeVerifier } : {}),
+            expectedState: state,
+            ...(nonce ? { expectedNonce: nonce } : {}),
+            idTokenExpected: oidcProtocol,
+          }),
+        );
       } catch (err) {
         throw translateOidcError(err, 'sign-in');
       }
-      const claims = response.claims();
-      if (!claims) throw new AuthError('invalid_callback', 'The provider returned no ID token.');
       const tokens = tokenSetFrom(response, now());
-      let userinfo: Record<string, unknown> | undefined;
-      if (configuration.serverMetadata().userinfo_endpoint) {
-        try {
-          userinfo = await oidc.fetchUserInfo(configuration, tokens.accessToken, claims.sub);
-        } catch (err) {
-          const translated = translateOidcError(err, 'userinfo');
-          // Without the network we cannot finish anyway; any other userinfo problem leaves the ID token's claims.
-          if (translated.code === 'network') throw translated;
-        }
-      }
+      const claims = oidcProtocol ? (response.claims() as Record<string, unknown> | undefined) : undefined;
+      const profile = await readProfile(client, tokens.accessToken, claims);
       return {
         tokens,
-        profile: profileFromClaims(claims.sub, claims as Record<string, unknown>, userinfo),
+        profile,
         finish: (outcome) =>
           callback.finish(outcome.ok ? { ok: true, title: 'You are signed in', detail: outcome.detail } : outcome),
       };
@@ -167,6 +141,7 @@ export async function beginSignIn(options: BeginSignInOptions): Promise<SignInRu
 
   return {
     authorizationUrl,
+    redirectUri: server.redirectUri,
     startedAt,
     expiresAt: startedAt + timeoutMs,
     result,

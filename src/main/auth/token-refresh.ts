@@ -11,12 +11,13 @@ import { AuthError } from '../../shared/errors';
 import { withFileLock } from '../store/file-lock';
 import type { SecretVault, TokenSet } from '../store/secrets';
 import { translateOidcError } from './oidc-errors';
+import type { ProviderClient } from './provider-client';
 import { tokenSetFrom } from './sign-in-flow';
 
 export interface RefreshOptions {
   accountKey: string;
   vault: SecretVault;
-  configuration: () => Promise<oidc.Configuration>;
+  client: () => Promise<ProviderClient>;
   lockPath: string;
   now: () => number;
   /** The refresh token this process last knew; if the stored one differs, someone else already refreshed. */
@@ -45,10 +46,11 @@ export async function refreshAccountTokens(options: RefreshOptions): Promise<Ref
         hint: 'Sign in again. Ask for the offline_access scope to stay signed in longer.',
       });
     }
-    const configuration = await options.configuration();
+    const client = await options.client();
+    const refreshToken = stored.refreshToken;
     let response;
     try {
-      response = await oidc.refreshTokenGrant(configuration, stored.refreshToken);
+      response = await client.grant((configuration) => oidc.refreshTokenGrant(configuration, refreshToken));
     } catch (err) {
       throw translateOidcError(err, 'refresh');
     }

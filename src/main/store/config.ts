@@ -25,7 +25,7 @@ export type {
   AccountRecordInput,
   EmbeddedProviderConfig,
   LatchkeyConfig,
-  OidcProviderConfig,
+  RemoteProviderConfig,
   ProviderConfig,
 } from './schema';
 

@@ -6,22 +6,18 @@
  * secrets live in the system keychain (see secrets.ts).
  */
 import { z } from 'zod';
+import { isLoopbackHostname, isSecureOrLoopback, LOOPBACK_HOSTNAMES } from '../auth/loopback-hosts';
+import { PRESET_FIELDS, PRESET_NAMES, PROVIDER_PRESETS, presetsWithField } from '../auth/provider-presets';
+
+export const DEFAULT_EMBEDDED_PORT = 4600;
+/** How a client proves itself at the token endpoint (RFC 8414 names). */
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+/** Endpoints written out for a provider without discovery. */
+const STATIC_ENDPOINT_FIELDS = ['authorization_endpoint', 'token_endpoint', 'revocation_endpoint', 'userinfo_endpoint', 'end_session_endpoint'] as const;
 
 export const DEFAULT_EXPIRY_DAYS = 30;
-export const DEFAULT_EMBEDDED_PORT = 4600;
-export const DEFAULT_SCOPES: readonly string[] = ['openid', 'profile', 'email', 'offline_access'];
 /** A hundred years: beyond that, date arithmetic on expiry times stops being meaningful. */
 const MAX_EXPIRY_DAYS = 36_500;
-
-/** Issuers the presets stand for, so that a Google or Microsoft provider needs only its client_id. */
-export const PROVIDER_PRESETS = {
-  google: () => 'https://accounts.google.com',
-  microsoft: (tenant?: string) => `https://login.microsoftonline.com/${tenant ?? 'consumers'}/v2.0`,
-} as const;
-export type ProviderPreset = keyof typeof PROVIDER_PRESETS;
-
-/** Hosts for which a plain-http issuer is accepted: a provider on this machine (RFC 8252 §8.3 spirit). */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
  * Authorization request parameters that the sign-in flow sets itself; letting config.yaml override them
@@ -81,78 +77,146 @@ const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time 
 const label = z.string({ error: 'must be text' }).trim().min(1, 'must not be empty');
 const optionalText = nullAsAbsent(z.string({ error: 'must be text' }).optional());
 
-const issuer = z.string({ error: 'must be a URL such as https://login.example.com' }).superRefine((value, ctx) => {
+/**
+ * A URL Latchkey talks to: https, or plain http on a loopback host only (a provider on this machine), never
+ * with a user name, password or fragment. `what` names the kind of URL in messages.
+ */
+function providerUrl(example: string, options: { query?: boolean } = {}) {
+  return z.string({ error: `must be a URL such as ${example}` }).superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be a URL such as ${example}` });
+      return;
+    }
+    if (url.username !== '' || url.password !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must not contain a user name or password' });
+    } else if (url.hash !== '' || (!options.query && url.search !== '')) {
+      ctx.addIssue({ code: 'custom', message: options.query ? 'must not have a fragment' : 'must not have a query or a fragment' });
+    } else if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      ctx.addIssue({ code: 'custom', message: 'must be an https URL' });
+    } else if (!isSecureOrLoopback(url)) {
+      ctx.addIssue({ code: 'custom', message: `must use https (plain http is accepted only for ${LOOPBACK_HOSTNAMES.join(', ')})` });
+    }
+  });
+}
+
+const issuer = providerUrl('https://login.example.com');
+const endpoint = providerUrl('https://login.example.com/oauth/token', { query: true });
+
+/**
+ * A loopback redirect URI registered at a provider that compares redirect URIs exactly: the port (if given)
+ * and path are where Latchkey listens. Without a port, the port is chosen freely and only the path is fixed.
+ */
+const loopbackRedirectUri = z.string({ error: 'must be a URL such as http://127.0.0.1:53682/callback' }).superRefine((value, ctx) => {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be a URL such as https://login.example.com' });
+    ctx.addIssue({ code: 'custom', message: 'must be a URL such as http://127.0.0.1:53682/callback' });
     return;
   }
-  if (url.username !== '' || url.password !== '') {
-    ctx.addIssue({ code: 'custom', message: 'must not contain a user name or password' });
-  } else if (url.search !== '' || url.hash !== '') {
-    ctx.addIssue({ code: 'custom', message: 'must not have a query or a fragment (OpenID Connect issuers never do)' });
-  } else if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
-    ctx.addIssue({ code: 'custom', message: 'must use https (plain http is accepted only for 127.0.0.1, localhost and [::1])' });
-  } else if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    ctx.addIssue({ code: 'custom', message: 'must be an https URL' });
+  if (url.protocol !== 'http:' || !isLoopbackHostname(url.hostname)) {
+    ctx.addIssue({ code: 'custom', message: `must be a loopback http URL (host ${LOOPBACK_HOSTNAMES.join(', ')}), such as http://127.0.0.1:53682/callback` });
+  } else if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    ctx.addIssue({ code: 'custom', message: 'must be only scheme, host, port and path (no user, query or fragment)' });
+  } else if (url.pathname === '/' || url.pathname.length > 200) {
+    ctx.addIssue({ code: 'custom', message: 'needs a path, such as /callback' });
   }
 });
 
-/** The built-in demo identity provider, run inside Latchkey. */
+const scopeName = z.string({ error: 'must be text' }).regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be a scope name without spaces or quotes');
+const requiredText = z.string({ error: 'must be text' }).trim().min(1, 'must not be empty');
+/** A JSON field path (`id`, `user.email`) or a template (`https://cdn.example/{id}/{avatar}.png`). */
+const claimPath = z.string({ error: 'must be a field name such as id or user.email' }).min(1, 'must not be empty').max(300, 'is too long');
+
+/** The built-in demo provider, run inside Latchkey. */
 export const embeddedProviderSchema = z.strictObject({
-  label,
+  label: label.optional(),
   embedded: z.literal(true),
   port: z.number({ error: (issue) => (typeof issue.input === 'number' ? 'is too large' : 'must be a port number') }).int('must be a whole number').min(0).max(65535).default(DEFAULT_EMBEDDED_PORT),
   access_token_ttl_seconds: z.number({ error: 'must be a number of seconds' }).int('must be a whole number').min(1).max(31_536_000).optional(),
+  redirect_uri: z.union([loopbackRedirectUri, z.array(loopbackRedirectUri).min(1, 'must list at least one URI')]).optional(),
 });
 
-/** Any OpenID Connect provider, given by its issuer (discovery) or by a preset. */
-export const oidcProviderSchema = z
+const presetList = PRESET_NAMES.join(' | ');
+
+/**
+ * Any other provider: OpenID Connect by discovery (`issuer`), a preset (`preset: google | microsoft | github`),
+ * or plain OAuth 2.0 (explicit endpoints + a `claims` mapping). Which fields apply to which kind comes from the
+ * preset table (src/main/auth/provider-presets.ts); every field given here wins over the preset's.
+ */
+export const remoteProviderSchema = z
   .strictObject({
-    label,
+    label: label.optional(),
     embedded: z.literal(false).optional(),
+    preset: z.enum(PRESET_NAMES, { error: `must be one of ${presetList}` }).optional(),
     issuer: issuer.optional(),
-    client_id: z.string({ error: 'must be text' }).trim().min(1, 'must not be empty'),
-    /** Not confidential for a desktop app (RFC 8252 §8.5), but some providers insist on one. */
+    client_id: requiredText,
+    /** Not confidential for a desktop app (RFC 8252 §8.5), but Google and GitHub issue one and insist on it. */
     client_secret: z.string({ error: 'must be text' }).min(1, 'must not be empty').optional(),
-    scopes: z
-      .array(z.string({ error: 'must be text' }).regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be a scope name without spaces or quotes'))
-      .min(1, 'must list at least one scope')
-      .default(() => [...DEFAULT_SCOPES]),
+    scopes: z.array(scopeName).min(1, 'must list at least one scope').optional(),
     authorization_params: z
       .record(
         z.string().refine((key) => !RESERVED_AUTHORIZATION_PARAMS.has(key), 'is set by Latchkey itself and cannot be configured'),
         z.string({ error: 'must be text' }),
       )
       .optional(),
-    preset: z.enum(['google', 'microsoft'], { error: 'must be google or microsoft' }).optional(),
-    tenant: z.string({ error: 'must be text' }).regex(/^[A-Za-z0-9.-]+$/, 'must be a tenant id or domain').optional(),
+    tenant: z.string({ error: 'must be text' }).regex(/^[A-Za-z0-9.-]+$/, 'must be a tenant id, a domain, common, organizations or consumers').optional(),
+    authority: issuer.optional(),
+    host: issuer.optional(),
+    authorization_endpoint: endpoint.optional(),
+    token_endpoint: endpoint.optional(),
+    revocation_endpoint: endpoint.optional(),
+    userinfo_endpoint: endpoint.optional(),
+    end_session_endpoint: endpoint.optional(),
+    claims: z
+      .strictObject({ subject: claimPath, name: claimPath.optional(), email: claimPath.optional(), picture: claimPath.optional() })
+      .optional(),
+    redirect_uri: z.union([loopbackRedirectUri, z.array(loopbackRedirectUri).min(1, 'must list at least one URI').max(20, 'lists at most 20 URIs')]).optional(),
+    post_logout_redirect_uri: loopbackRedirectUri.optional(),
+    token_endpoint_auth_method: z.enum(TOKEN_ENDPOINT_AUTH_METHODS, { error: `must be one of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}` }).optional(),
+    pkce: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .superRefine((provider, ctx) => {
-    if (provider.preset !== undefined && provider.issuer !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'give either issuer or preset, not both' });
-    } else if (provider.preset === undefined && provider.issuer === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'is required (or use preset: google | microsoft)' });
+    const preset = provider.preset;
+    for (const field of PRESET_FIELDS) {
+      if (provider[field] === undefined) continue;
+      const owners = presetsWithField(field);
+      if (preset === undefined || !owners.includes(preset)) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `only applies with preset: ${owners.join(' | ')}` });
+      }
     }
-    if (provider.tenant !== undefined && provider.preset !== 'microsoft') {
-      ctx.addIssue({ code: 'custom', path: ['tenant'], message: 'only applies with preset: microsoft' });
+    const endpoints = STATIC_ENDPOINT_FIELDS.filter((field) => provider[field] !== undefined);
+    const discovered = provider.issuer !== undefined || preset === 'google' || preset === 'microsoft';
+    if (preset !== undefined && provider.issuer !== undefined && preset !== 'google') {
+      ctx.addIssue({ code: 'custom', path: ['issuer'], message: preset === 'microsoft' ? 'use authority (and tenant) with preset: microsoft' : 'use host with preset: github' });
+    } else if (discovered && endpoints.length > 0) {
+      ctx.addIssue({ code: 'custom', path: [endpoints[0] as string], message: 'comes from the provider\'s discovery document; leave it out (or drop issuer/preset for a plain OAuth 2.0 provider)' });
+    } else if (preset === undefined && provider.issuer === undefined) {
+      if (provider.authorization_endpoint === undefined || provider.token_endpoint === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['issuer'], message: `is required (or use preset: ${presetList}, or give authorization_endpoint, token_endpoint, userinfo_endpoint and claims for a plain OAuth 2.0 provider)` });
+      } else if (provider.userinfo_endpoint === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['userinfo_endpoint'], message: 'is required for a plain OAuth 2.0 provider: it tells who signed in' });
+      } else if (provider.claims === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['claims'], message: 'is required for a plain OAuth 2.0 provider: which fields of the userinfo answer give subject (and name, email, picture)' });
+      }
     }
-  })
-  .transform((provider) => ({
-    ...provider,
-    embedded: false as const,
-    issuer: provider.issuer ?? presetIssuer(provider.preset ?? 'google', provider.tenant),
-  }));
-
-function presetIssuer(preset: ProviderPreset, tenant: string | undefined): string {
-  return preset === 'microsoft' ? PROVIDER_PRESETS.microsoft(tenant) : PROVIDER_PRESETS.google();
-}
+    if (provider.claims !== undefined && (discovered || preset === 'github')) {
+      ctx.addIssue({ code: 'custom', path: ['claims'], message: 'applies only to a plain OAuth 2.0 provider (explicit endpoints, no issuer or preset)' });
+    }
+    if (preset !== undefined && PROVIDER_PRESETS[preset].clientSecret === 'required' && provider.client_secret === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['client_secret'], message: `is required: ${PROVIDER_PRESETS[preset].label} issues one to desktop apps (it is not a secret in a desktop app, RFC 8252 §8.5)` });
+    }
+    if (provider.token_endpoint_auth_method !== undefined && provider.token_endpoint_auth_method !== 'none' && provider.client_secret === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['token_endpoint_auth_method'], message: `${provider.token_endpoint_auth_method} needs a client_secret` });
+    }
+  });
 
 /** A provider entry: `embedded: true` selects the demo provider, anything else is OpenID Connect. */
-export const providerSchema = z.discriminatedUnion('embedded', [embeddedProviderSchema, oidcProviderSchema], {
-  error: 'embedded must be true (the built-in demo provider) or absent (an OpenID Connect provider with issuer and client_id)',
+export const providerSchema = z.discriminatedUnion('embedded', [embeddedProviderSchema, remoteProviderSchema], {
+  error: 'embedded must be true (the built-in demo provider) or absent (a provider with issuer, preset or endpoints, and client_id)',
 });
 
 /** One account that has signed in: a profile and its session bookkeeping. Never a token. */
@@ -235,8 +299,8 @@ export type LatchkeyConfig = z.output<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 /** The built-in demo provider's settings. */
 export type EmbeddedProviderConfig = z.output<typeof embeddedProviderSchema>;
-/** An OpenID Connect provider's settings (preset already turned into issuer). */
-export type OidcProviderConfig = z.output<typeof oidcProviderSchema>;
+/** Any provider but the built-in one, as written (the preset's defaults are filled in by provider resolution). */
+export type RemoteProviderConfig = z.output<typeof remoteProviderSchema>;
 /** One account under credentials.usernames after validation. */
 export type AccountRecord = z.output<typeof accountRecordSchema>;
 /** What callers hand in to store an account: defaults (roles) may be left out. */

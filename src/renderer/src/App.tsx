@@ -42,7 +42,12 @@ export function App() {
   }, []);
 
   const onSignedOut = useCallback((result: SignOutResult, account: AccountSummary) => {
-    if (result.endSessionUrl) setSignedOut({ accountKey: result.accountKey, providerLabel: account.providerLabel });
+    // Worth a notice when there is a provider sign-out page to offer, or something the person should know
+    // (the provider did not revoke, or has no sign-out page).
+    const notes = [result.revocationDetail, result.endSessionNote].filter((note): note is string => Boolean(note));
+    if (result.endSessionAvailable || notes.length > 0) {
+      setSignedOut({ accountKey: result.accountKey, providerLabel: account.providerLabel, endSessionAvailable: result.endSessionAvailable, notes });
+    }
   }, []);
 
   const { state } = session;

@@ -11,6 +11,10 @@ import { ErrorView } from './ErrorView';
 export interface SignedOutAccount {
   accountKey: string;
   providerLabel: string;
+  /** The provider has a sign-out page the main process can open (its URL never reaches this window). */
+  endSessionAvailable: boolean;
+  /** What the person should know: the provider did not revoke, or has no sign-out page. */
+  notes: string[];
 }
 
 interface Props {
@@ -37,14 +41,22 @@ export function EndSessionOffer({ account, onDone }: Props) {
   return (
     <div className="notice notice-info" role="status" data-testid="end-session-offer">
       <p>
-        You're signed out of Latchkey. Your browser may still be signed in at {account.providerLabel}.
+        You're signed out of Latchkey.
+        {account.endSessionAvailable ? ` Your browser may still be signed in at ${account.providerLabel}.` : ''}
       </p>
+      {account.notes.map((note) => (
+        <p key={note} className="small" data-testid="sign-out-note">
+          {note}
+        </p>
+      ))}
       <div className="actions">
-        <button type="button" className="btn btn-secondary" disabled={opening} onClick={() => void open()} data-testid="end-session">
-          Also sign out at {account.providerLabel}
-        </button>
+        {account.endSessionAvailable && (
+          <button type="button" className="btn btn-secondary" disabled={opening} onClick={() => void open()} data-testid="end-session">
+            Also sign out at {account.providerLabel}
+          </button>
+        )}
         <button type="button" className="btn btn-link" onClick={onDone}>
-          No thanks
+          {account.endSessionAvailable ? 'No thanks' : 'OK'}
         </button>
       </div>
       {error && <ErrorView error={error} onDismiss={() => setError(null)} />}

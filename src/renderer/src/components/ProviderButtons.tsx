@@ -1,5 +1,6 @@
 /** One "Continue with X" button per configured provider. */
 import type { ProviderSummary } from '../../../shared/session';
+import { ProviderMark } from './ProviderMark';
 
 interface Props {
   providers: ProviderSummary[] | null;
@@ -25,10 +26,13 @@ export function ProviderButtons({ providers, pendingProvider, onChoose }: Props)
           aria-busy={pendingProvider === provider.name}
           onClick={() => onChoose(provider.name)}
         >
-          <span className="provider-mark" aria-hidden="true">
-            {provider.label.slice(0, 1).toUpperCase()}
-          </span>
+          <ProviderMark mark={provider.mark} label={provider.label} />
           <span>Continue with {provider.label}</span>
+          {provider.warning && (
+            <span className="provider-warning" title={provider.warning} data-testid={`provider-warning-${provider.name}`}>
+              PKCE off
+            </span>
+          )}
         </button>
       ))}
     </div>

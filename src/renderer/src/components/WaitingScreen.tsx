@@ -61,6 +61,12 @@ export function WaitingScreen({ progress, providerLabel }: Props) {
           </p>
         )}
 
+        {progress.waitingHint && !timedOut && (
+          <p className="notice notice-info small" role="status" data-testid="waiting-hint">
+            {progress.waitingHint}
+          </p>
+        )}
+
         <div className="actions actions-center">
           <button
             type="button"
