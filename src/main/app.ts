@@ -7,11 +7,12 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SessionEngine, SessionState } from '../shared/session';
 import { AuthEventLog } from './auth/event-log';
-import { ProviderRegistry, type ProviderSettings } from './auth/providers';
+import { ProviderRegistry } from './auth/providers';
 import { SessionManager } from './auth/session-manager';
 import { EmbeddedProviderHost } from './embedded-provider-host';
 import { DEMO_CLIENT_ID } from './idp/config';
-import { ConfigStore, defaultConfigPath, type LatchkeyConfig } from './store/config';
+import { ConfigStore, defaultConfigPath, type EmbeddedProviderConfig, type LatchkeyConfig } from './store/config';
+import { assertPrivateDataFolder } from './store/data-folder';
 import { SecretVault } from './store/secrets';
 
 export { DEFAULT_DEMO_PORT } from './embedded-provider-host';
@@ -29,6 +30,8 @@ export interface LatchkeyOptions {
    */
   embeddedProvider?: { port?: number; accessTokenTtlSeconds?: number; start?: 'eager' | 'lazy' } | false;
   signInTimeoutMs?: number;
+  /** When the waiting screen and the CLI say what to check if the browser has not come back (default 20 s). */
+  waitingHintAfterMs?: number;
   /** `app`: refreshes tokens in the background and honours `expiry_days: 0` on close. `cli`: one-shot. */
   role?: 'app' | 'cli';
   log?: (line: string) => void;
@@ -54,17 +57,16 @@ async function readConfigQuietly(store: ConfigStore): Promise<LatchkeyConfig | n
 }
 
 /** The embedded provider's entry in config.yaml, if the config uses it. */
-function embeddedSettings(config: LatchkeyConfig | null): { port?: number; access_token_ttl_seconds?: number } | undefined {
+function embeddedSettings(config: LatchkeyConfig | null): EmbeddedProviderConfig | undefined {
   if (!config) return undefined;
-  return Object.values(config.providers).find((p) => (p as ProviderSettings).embedded) as
-    | { port?: number; access_token_ttl_seconds?: number }
-    | undefined;
+  return Object.values(config.providers).find((p): p is EmbeddedProviderConfig => p.embedded === true);
 }
 
 export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey> {
   const configPath = options.configPath ?? defaultConfigPath();
   const dataDir = dirname(configPath);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await assertPrivateDataFolder(configPath);
   const role = options.role ?? 'app';
   const config = new ConfigStore({ path: configPath });
   const vault = new SecretVault({
@@ -107,6 +109,7 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
     ...(initial ? { initialConfig: initial } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.signInTimeoutMs !== undefined ? { signInTimeoutMs: options.signInTimeoutMs } : {}),
+    ...(options.waitingHintAfterMs !== undefined ? { waitingHintAfterMs: options.waitingHintAfterMs } : {}),
     ...(options.log ? { log: options.log } : {}),
     createProviderRegistry: (providers) =>
       new ProviderRegistry({

@@ -4,7 +4,8 @@
  *
  *   BROWSER="node test/helpers/browser-cli.mjs" latchkey login
  *
- * Opens the URL in Chromium (fresh temporary profile), signs in at the Latchkey demo provider and waits for
+ * Opens the URL in Chromium (fresh temporary profile), signs in at the Latchkey demo provider (or clicks the user
+ * on a provider emulator's page, test/emulators) and waits for
  * the final page (Latchkey's loopback result page). Prints nothing on stdout; exits 0 on success, non-zero
  * with a message on stderr otherwise.
  *
@@ -23,11 +24,12 @@ import { CHROMIUM_ARGS, DEMO_PASSWORDS, driveDemoSignIn } from './demo-browser.m
 
 function settings(env) {
   const user = env.LATCHKEY_TEST_USER || 'alice';
-  if (!(user in DEMO_PASSWORDS)) throw new Error(`LATCHKEY_TEST_USER must be alice or bob, not "${user}"`);
+  // Any user name is fine at a provider emulator; the demo provider knows alice and bob.
+  if (!/^[A-Za-z0-9@._-]{1,64}$/.test(user)) throw new Error(`LATCHKEY_TEST_USER must be a user name, not "${user}"`);
   const consent = env.LATCHKEY_TEST_CONSENT || 'allow';
   if (consent !== 'allow' && consent !== 'deny') throw new Error(`LATCHKEY_TEST_CONSENT must be allow or deny, not "${consent}"`);
   const timeoutMs = Number(env.LATCHKEY_TEST_BROWSER_TIMEOUT_MS || 60_000);
-  return { user, password: env.LATCHKEY_TEST_PASSWORD || DEMO_PASSWORDS[user], consent, timeoutMs };
+  return { user, password: env.LATCHKEY_TEST_PASSWORD || DEMO_PASSWORDS[user] || '', consent, timeoutMs };
 }
 
 async function main() {

@@ -29,6 +29,10 @@ async function submit(page, selector) {
  */
 export async function driveDemoSignIn(page, { user, password, consent }) {
   await page.waitForLoadState('load');
+  // The provider emulators (test/emulators) share one sign-in page: a button per user, and Deny.
+  if ((await page.getAttribute('body', 'data-emulator').catch(() => null)) === 'authorize') {
+    return driveEmulatorPage(page, consent === 'deny' ? 'deny' : user);
+  }
   let loginSubmitted = false;
   // login, consent, final page: never more than a few steps.
   for (let step = 0; step < 5; step += 1) {
@@ -55,4 +59,17 @@ export async function driveDemoSignIn(page, { user, password, consent }) {
     }
   }
   throw new Error('the sign-in did not reach a final page');
+}
+
+/**
+ * Clicks `user`'s button (or Deny) on a provider emulator's sign-in page and resolves with the text of the page
+ * the browser lands on (Latchkey's loopback page). The TypeScript tests use test/emulators/browser-driver.ts;
+ * this copy serves the `$BROWSER` stand-in, which node runs without a TypeScript loader.
+ */
+export async function driveEmulatorPage(page, user) {
+  const selector = user === 'deny' ? 'button[name="deny"][value="1"]' : `button[name="user"][value=${JSON.stringify(user)}]`;
+  const origin = new URL(page.url()).origin;
+  await Promise.all([page.waitForURL((url) => url.origin !== origin, { waitUntil: 'load' }), page.click(selector)]);
+  if (page.url().startsWith('chrome-error://')) throw new Error(`the browser could not load the page after the emulator (${page.url()})`);
+  return page.innerText('body');
 }

@@ -1,0 +1,74 @@
+/**
+ * Fixtures for signing in against the provider emulators (test/emulators): Chromium as the system browser
+ * clicking the emulator's sign-in page, an engine on a temp data folder and a private keychain, and the
+ * config.yaml for a provider entry.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { createLatchkey, type Latchkey } from '../../src/main/app';
+import { SecretVault } from '../../src/main/store/secrets';
+import { driveEmulatorSignIn } from '../emulators';
+import type { TempHome } from './engine-fixture';
+
+export interface DrivenOpener {
+  openBrowser(url: string): Promise<void>;
+  opened: string[];
+  failures: unknown[];
+  results: string[];
+  settled(): Promise<void>;
+}
+
+/**
+ * An `openBrowser(url)` that opens each URL in a new page and runs `drive` on it in the background.
+ * `user` picks the account on the emulator's page; URLs that are not sign-ins (sign-out pages) are only loaded.
+ */
+export function emulatorOpener(browser: { newPage(): Promise<Page> }, user: string | (() => string)): DrivenOpener {
+  const running: Promise<void>[] = [];
+  const opener: DrivenOpener = {
+    opened: [],
+    failures: [],
+    results: [],
+    async openBrowser(url: string) {
+      opener.opened.push(url);
+      const page = await browser.newPage();
+      running.push(
+        (async () => {
+          await page.goto(url);
+          const isSignIn = (await page.getAttribute('body', 'data-emulator').catch(() => null)) === 'authorize';
+          opener.results.push(isSignIn ? await driveEmulatorSignIn(page, typeof user === 'function' ? user() : user) : await page.innerText('body'));
+        })().catch((error: unknown) => {
+          opener.failures.push(error);
+        }),
+      );
+    },
+    async settled() {
+      let count = -1;
+      while (count !== running.length) {
+        count = running.length;
+        await Promise.all(running);
+      }
+    },
+  };
+  return opener;
+}
+
+/** config.yaml with the given `providers:` block (YAML text, indented by two spaces). */
+export async function writeProvidersConfig(home: TempHome, providersYaml: string): Promise<void> {
+  await writeFile(home.configPath, `session:\n  expiry_days: 30\nproviders:\n${providersYaml}credentials:\n  usernames: {}\n`, { mode: 0o600 });
+}
+
+export function vaultFor(home: TempHome): SecretVault {
+  return new SecretVault({ service: home.keychainService, dir: join(home.dir, 'secrets') });
+}
+
+export async function emulatorEngine(home: TempHome, opener: Pick<DrivenOpener, 'openBrowser'>, options: Partial<Parameters<typeof createLatchkey>[0]> = {}): Promise<Latchkey> {
+  return createLatchkey({
+    configPath: home.configPath,
+    keychainService: home.keychainService,
+    openBrowser: opener.openBrowser,
+    embeddedProvider: false,
+    role: 'cli',
+    ...options,
+  });
+}
