@@ -123,7 +123,7 @@ export const PROVIDER_PRESETS: Readonly<Record<PresetName, PresetDefinition>> = 
     clientSecret: 'required',
     quirks: {},
     fields: [],
-    registration: 'Google Cloud console → Credentials → OAuth client ID → "Desktop app"; copy the client ID and secret.',
+    registration: 'Google Cloud console → Credentials → OAuth client ID → "Desktop app" (redirects to http://127.0.0.1 on any port need no registration); copy the client ID and secret.',
     redirectPort: 'any',
   },
   microsoft: {
@@ -146,7 +146,7 @@ export const PROVIDER_PRESETS: Readonly<Record<PresetName, PresetDefinition>> = 
     clientSecret: 'unused',
     quirks: {},
     fields: ['tenant', 'authority'],
-    registration: 'Microsoft Entra admin center → App registrations → Authentication → "Mobile and desktop applications" with the redirect URI http://localhost (Entra ignores the port of loopback URIs); "Allow public client flows".',
+    registration: 'Microsoft Entra admin center → App registrations → Authentication → "Mobile and desktop applications" with the redirect URI http://127.0.0.1/callback (Entra ignores the port of loopback URIs); "Allow public client flows".',
     redirectPort: 'any',
   },
   github: {

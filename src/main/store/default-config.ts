@@ -15,22 +15,28 @@ export const DEFAULT_CONFIG_YAML = `# Latchkey configuration
 # session.expiry_days   How long you stay signed in without using Latchkey. 0 = forget the session when
 #                       Latchkey quits.
 # providers             Where you can sign in. "demo" is a provider built into Latchkey, for trying it out.
-#                       Add your own OpenID Connect provider, for example:
+#                       Add your own, for example (run: latchkey providers, to see what to register where):
 #
 #                         company:
 #                           label: Company SSO
-#                           issuer: https://login.example.com
+#                           issuer: https://login.example.com   # any OpenID Connect provider
 #                           client_id: latchkey-desktop
-#                           scopes: [openid, profile, email, offline_access]
-#                           authorization_params: { hd: example.com }
 #                         google:
-#                           label: Google
-#                           preset: google        # fills in the issuer; microsoft works too (tenant: optional)
+#                           preset: google             # fills in label, issuer, scopes, parameters
 #                           client_id: 1234-abc.apps.googleusercontent.com
-#                           client_secret: ...         # only if the provider issued one to this desktop app
+#                           client_secret: GOCSPX-...   # Google issues one to desktop apps
+#                         microsoft:
+#                           preset: microsoft
+#                           tenant: common             # or organizations, consumers, a tenant id
+#                           client_id: 00000000-0000-0000-0000-000000000000
+#                         github:
+#                           preset: github
+#                           client_id: Ov23li...
+#                           client_secret: ...
 #
 #                       Register Latchkey at the provider as a native/desktop app with the redirect URI
-#                       http://127.0.0.1/callback (any port).
+#                       http://127.0.0.1/callback (any port). If the provider insists on an exact port,
+#                       register e.g. http://127.0.0.1:53682/callback and add  redirect_uri: <that URI>.
 # credentials.usernames The accounts that have signed in, written by Latchkey: name, e-mail, roles, and
 #                       when they last signed in.
 # active_account        The account the app shows.
