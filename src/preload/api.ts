@@ -5,9 +5,24 @@
  * Its one piece of logic is the envelope: the main process answers `{ ok, value | error }`, and here that
  * becomes a resolved value or a rejection with an AuthError carrying the code, so the renderer can switch
  * on `error.code` instead of parsing text.
+ *
+ * Optionally (development builds: see index.ts) every answer's value is checked against the contract
+ * before the renderer sees it; one that does not fit becomes an `internal` rejection naming the channel and
+ * the first mismatch, rather than a crash wherever the renderer first touches the bad field.
  */
 import { AUTH_ERROR_CODES, AuthError, type AuthErrorCode, type ErrorInfo } from '../shared/errors';
-import type { IpcArgs, IpcChannel, IpcResult, IpcTransport, IpcValue, LatchkeyApi } from '../shared/ipc';
+import type { IpcArgs, IpcChannel, IpcEventName, IpcResult, IpcTransport, IpcValue, LatchkeyApi } from '../shared/ipc';
+
+/** Checks of answers and events against the contract: each returns what is wrong, or null. */
+export interface AnswerChecks {
+  answer(channel: IpcChannel, value: unknown): string | null;
+  event(event: IpcEventName, payload: unknown): string | null;
+}
+
+export interface LatchkeyApiOptions {
+  /** When given, answers that do not fit the contract are refused (see `src/shared/ipc-answers.ts`). */
+  checks?: AnswerChecks;
+}
 
 /**
  * What a rejection looks like once it has crossed Electron's contextBridge. Error objects lose every own
@@ -50,8 +65,9 @@ export function unwrap<T>(result: IpcResult<T>): T {
   throw new AuthError('internal', 'The main process answered with something that is not an IPC envelope.');
 }
 
-async function call<C extends IpcChannel>(
+async function invoke<C extends IpcChannel>(
   transport: IpcTransport,
+  checks: AnswerChecks | undefined,
   channel: C,
   ...args: IpcArgs<C>
 ): Promise<IpcValue<C>> {
@@ -62,36 +78,50 @@ async function call<C extends IpcChannel>(
     // The transport itself failed (no handler, window closing): not an answer from the engine.
     throw new AuthError('internal', `The main process did not answer ${channel}.`, { cause: error });
   }
-  return unwrap(result);
+  const value = unwrap(result);
+  const problem = checks?.answer(channel, value) ?? null;
+  if (problem !== null) {
+    throw new AuthError('internal', `The main process answered ${channel} with something that does not fit the contract (${problem}).`);
+  }
+  return value;
 }
 
-export function createLatchkeyApi(transport: IpcTransport): LatchkeyApi {
+export function createLatchkeyApi(transport: IpcTransport, options: LatchkeyApiOptions = {}): LatchkeyApi {
+  const { checks } = options;
+  const call = <C extends IpcChannel>(channel: C, ...args: IpcArgs<C>): Promise<IpcValue<C>> => invoke(transport, checks, channel, ...args);
   return {
     session: {
-      get: () => call(transport, 'session:get'),
-      reload: () => call(transport, 'session:reload'),
-      signIn: (provider) => call(transport, 'session:sign-in', provider),
+      get: () => call('session:get'),
+      reload: () => call('session:reload'),
+      signIn: (provider) => call('session:sign-in', provider),
       cancelSignIn: async () => {
-        await call(transport, 'session:cancel-sign-in');
+        await call('session:cancel-sign-in');
       },
       reopenBrowser: async () => {
-        await call(transport, 'session:reopen-browser');
+        await call('session:reopen-browser');
       },
       switchAccount: async (accountKey) => {
-        await call(transport, 'session:switch-account', accountKey);
+        await call('session:switch-account', accountKey);
       },
       // Optional arguments are left out rather than sent as `undefined`, so the argument count is honest.
       refresh: (accountKey) =>
-        accountKey === undefined ? call(transport, 'session:refresh') : call(transport, 'session:refresh', accountKey),
+        accountKey === undefined ? call('session:refresh') : call('session:refresh', accountKey),
       signOut: (options) =>
-        options === undefined ? call(transport, 'session:sign-out') : call(transport, 'session:sign-out', options),
+        options === undefined ? call('session:sign-out') : call('session:sign-out', options),
       openEndSession: async (accountKey) => {
-        await call(transport, 'session:open-end-session', accountKey);
+        await call('session:open-end-session', accountKey);
       },
       onChange: (listener) => {
         let subscribed = true;
         const unsubscribe = transport.on('session:changed', (state) => {
-          if (subscribed) listener(state);
+          if (!subscribed) return;
+          const problem = checks?.event('session:changed', state) ?? null;
+          if (problem !== null) {
+            // An event has no caller to reject; the window keeps the state it has and asks again on reload.
+            console.error(`latchkey: ignored a session:changed event that does not fit the contract (${problem})`);
+            return;
+          }
+          listener(state);
         });
         return () => {
           if (!subscribed) return;
@@ -101,10 +131,10 @@ export function createLatchkeyApi(transport: IpcTransport): LatchkeyApi {
       },
     },
     providers: {
-      list: () => call(transport, 'providers:list'),
+      list: () => call('providers:list'),
     },
     events: {
-      recent: (limit) => (limit === undefined ? call(transport, 'events:recent') : call(transport, 'events:recent', limit)),
+      recent: (limit) => (limit === undefined ? call('events:recent') : call('events:recent', limit)),
     },
   };
 }

@@ -5,7 +5,8 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { IPC_EVENTS, type IpcEventName, type IpcEvents, type IpcResult, type IpcTransport } from '../shared/ipc';
-import { createLatchkeyApi, withBridgeSafeErrors } from './api';
+import { checkIpcAnswer, checkIpcEvent } from '../shared/ipc-answers';
+import { createLatchkeyApi, withBridgeSafeErrors, type LatchkeyApiOptions } from './api';
 
 const transport: IpcTransport = {
   invoke: (channel, ...args) => ipcRenderer.invoke(channel, ...args) as Promise<IpcResult<never>>,
@@ -20,4 +21,11 @@ const transport: IpcTransport = {
   },
 };
 
-contextBridge.exposeInMainWorld('latchkey', withBridgeSafeErrors(createLatchkeyApi(transport)));
+/**
+ * Development builds check every answer and event against the contract, so a main process that sends a
+ * wrong shape is caught by name where it happens. Production builds leave the checks (and zod) out of the
+ * preload: the renderer's error boundaries keep a bad answer from blanking the window there.
+ */
+const options: LatchkeyApiOptions = import.meta.env.DEV ? { checks: { answer: checkIpcAnswer, event: checkIpcEvent } } : {};
+
+contextBridge.exposeInMainWorld('latchkey', withBridgeSafeErrors(createLatchkeyApi(transport, options)));

@@ -142,10 +142,15 @@ export async function serveStatic(root: string): Promise<StaticServer> {
  * The test's preload script: the real `createLatchkeyApi` over a transport that calls the
  * `__latchkeyInvoke` binding, exposed as a read-only `window.latchkey` (as contextBridge would), plus
  * `__latchkeyEmit` for the harness to deliver main -> renderer events.
+ *
+ * `checkAnswers` builds it as a development build of the app does: every answer checked against the
+ * contract (src/shared/ipc-answers.ts). By default it is built as production builds are, without.
  */
-export async function bundlePreloadApi(): Promise<string> {
+export async function bundlePreloadApi(options: { checkAnswers?: boolean } = {}): Promise<string> {
+  const apiOptions = options.checkAnswers === true ? '{ checks: { answer: checkIpcAnswer, event: checkIpcEvent } }' : '{}';
   const entry = `
     import { createLatchkeyApi } from './src/preload/api';
+    import { checkIpcAnswer, checkIpcEvent } from './src/shared/ipc-answers';
     const listeners = new Map();
     const transport = {
       invoke: (channel, ...args) => window.__latchkeyInvoke(channel, args),
@@ -159,7 +164,7 @@ export async function bundlePreloadApi(): Promise<string> {
     Object.defineProperty(window, '__latchkeyEmit', {
       value: (event, payload) => { for (const listener of [...(listeners.get(event) ?? [])]) listener(payload); },
     });
-    Object.defineProperty(window, 'latchkey', { value: Object.freeze(createLatchkeyApi(transport)), enumerable: true });
+    Object.defineProperty(window, 'latchkey', { value: Object.freeze(createLatchkeyApi(transport, ${apiOptions})), enumerable: true });
   `;
   const result = await build({
     stdin: { contents: entry, resolveDir: REPO_ROOT, loader: 'ts', sourcefile: 'test-preload.ts' },

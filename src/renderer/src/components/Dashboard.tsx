@@ -5,10 +5,10 @@
 import type { ErrorInfo } from '../../../shared/errors';
 import type { AccountSummary, ProviderSummary, SessionState, SignOutResult } from '../../../shared/session';
 import { useAction } from '../hooks/useAction';
-import { useRecentEvents } from '../hooks/useRecentEvents';
 import { AccountsPanel } from './AccountsPanel';
 import { BrandMark } from './BrandMark';
 import { EndSessionOffer, type SignedOutAccount } from './EndSessionOffer';
+import { ErrorBoundary } from './ErrorBoundary';
 import { ErrorView } from './ErrorView';
 import { EventsPanel } from './EventsPanel';
 import { ProfileCard } from './ProfileCard';
@@ -33,7 +33,6 @@ export function Dashboard(props: Props) {
   const actions = useAction();
   // Refreshing talks to the provider and may be slow when it is unreachable: it must not hold up sign-out.
   const refresh = useAction();
-  const events = useRecentEvents(state);
 
   const signOut = async (forget: boolean): Promise<void> => {
     const result = await actions.run(forget ? 'forget' : 'sign-out', () =>
@@ -70,36 +69,44 @@ export function Dashboard(props: Props) {
 
         <div className="grid">
           <div className="grid-wide">
-            <ProfileCard account={account}>
-              <div className="actions">
-                <button
-                  type="button"
-                  className="btn btn-link btn-danger"
-                  data-testid="sign-out-forget"
-                  disabled={actions.pending !== null}
-                  onClick={() => void signOut(true)}
-                >
-                  Sign out and forget this account
-                </button>
-              </div>
-            </ProfileCard>
+            <ErrorBoundary scope="panel" label="Profile">
+              <ProfileCard account={account}>
+                <div className="actions">
+                  <button
+                    type="button"
+                    className="btn btn-link btn-danger"
+                    data-testid="sign-out-forget"
+                    disabled={actions.pending !== null}
+                    onClick={() => void signOut(true)}
+                  >
+                    Sign out and forget this account
+                  </button>
+                </div>
+              </ProfileCard>
+            </ErrorBoundary>
           </div>
-          <SessionPanel
-            account={account}
-            refreshing={refresh.pending !== null}
-            onRefresh={() => void refresh.run('refresh', () => window.latchkey.session.refresh(account.key))}
-          />
-          <AccountsPanel
-            accounts={state.accounts}
-            activeKey={state.activeAccountKey}
-            providers={props.providers}
-            busy={actions.pending !== null || props.pendingProvider !== null}
-            pendingProvider={props.pendingProvider}
-            onSwitch={(key) => void actions.run('switch', () => window.latchkey.session.switchAccount(key))}
-            onSignIn={props.onSignIn}
-          />
+          <ErrorBoundary scope="panel" label="Session">
+            <SessionPanel
+              account={account}
+              refreshing={refresh.pending !== null}
+              onRefresh={() => void refresh.run('refresh', () => window.latchkey.session.refresh(account.key))}
+            />
+          </ErrorBoundary>
+          <ErrorBoundary scope="panel" label="Accounts">
+            <AccountsPanel
+              accounts={state.accounts}
+              activeKey={state.activeAccountKey}
+              providers={props.providers}
+              busy={actions.pending !== null || props.pendingProvider !== null}
+              pendingProvider={props.pendingProvider}
+              onSwitch={(key) => void actions.run('switch', () => window.latchkey.session.switchAccount(key))}
+              onSignIn={props.onSignIn}
+            />
+          </ErrorBoundary>
           <div className="grid-wide">
-            <EventsPanel events={events} accounts={state.accounts} />
+            <ErrorBoundary scope="panel" label="Recent activity">
+              <EventsPanel state={state} />
+            </ErrorBoundary>
           </div>
         </div>
       </main>

@@ -1,6 +1,10 @@
-/** The newest auth events (sign-ins, refreshes, sign-outs, failures), so a person can see what happened. */
-import type { AccountSummary, AuthEvent } from '../../../shared/session';
+/**
+ * The newest auth events (sign-ins, refreshes, sign-outs, failures), so a person can see what happened. The
+ * panel asks for them itself, so a failure to get them stays inside the panel's error boundary.
+ */
+import type { AuthEvent, SessionState } from '../../../shared/session';
 import { AUTH_ERROR_CODES, type AuthErrorCode } from '../../../shared/errors';
+import { useRecentEvents } from '../hooks/useRecentEvents';
 import { errorWords } from '../lib/error-words';
 import { formatTime } from '../lib/format';
 
@@ -33,11 +37,12 @@ function tone(event: AuthEvent): 'ok' | 'error' {
 }
 
 interface Props {
-  events: AuthEvent[] | null;
-  accounts: AccountSummary[];
+  state: SessionState;
 }
 
-export function EventsPanel({ events, accounts }: Props) {
+export function EventsPanel({ state }: Props) {
+  const events = useRecentEvents(state);
+  const { accounts } = state;
   const nameOf = (key: string | undefined): string | undefined => accounts.find((a) => a.key === key)?.name;
   return (
     <section className="card" aria-labelledby="events-title">
