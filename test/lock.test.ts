@@ -2,7 +2,7 @@
  * The cross-process lock, tested with real separate Node processes contending for one lock file.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -113,6 +113,52 @@ describe('withFileLock across processes', () => {
     const done = await holder.result;
     expect(done.stdout).toContain('released');
     await expect(withFileLock(lockPath, async () => 'after', { timeoutMs: 5_000 })).resolves.toBe('after');
+  });
+});
+
+describe('lock files that are not ours', () => {
+  /** A record naming a process that is certainly alive (this one), as a planted lock would. */
+  const liveRecord = () => JSON.stringify({ pid: process.pid, hostname: hostname(), createdAt: new Date().toISOString(), token: 'planted' });
+
+  it("refuses at once, with the file and the fix, a lock file of another user naming a live pid (neither waits nor removes it)", async (context) => {
+    context.skip(process.getuid?.() !== 0, 'needs root: only root can hand a file to another user (chown)');
+    await writeFile(lockPath, liveRecord(), { mode: 0o600 });
+    await chown(lockPath, 65534, 65534);
+    let ran = false;
+    const started = Date.now();
+    const error = await withFileLock(
+      lockPath,
+      async () => {
+        ran = true;
+      },
+      { timeoutMs: 5_000 },
+    ).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(ran).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(isAuthError(error, 'data_folder_unsafe')).toBe(true);
+    expect((error as Error).message).toContain(`The lock file ${lockPath} belongs to another user (uid 65534)`);
+    expect((error as { hint?: string }).hint).toBe(
+      `If no Latchkey of that user is running, remove it (sudo rm ${lockPath}), then keep its folder private: chmod 700 ${dir}`,
+    );
+    expect(await exists(lockPath)).toBe(true);
+  });
+
+  it('refuses a lock file that is a symlink, without reading or touching its target', async () => {
+    const target = join(dir, 'elsewhere');
+    const record = liveRecord();
+    await writeFile(target, record);
+    await symlink(target, lockPath);
+    const error = await withFileLock(lockPath, async () => 'ran', { timeoutMs: 5_000 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(isAuthError(error, 'data_folder_unsafe')).toBe(true);
+    expect((error as Error).message).toContain(`The lock file ${lockPath} is a symbolic link`);
+    expect(await readFile(target, 'utf8')).toBe(record);
+    expect(await exists(lockPath)).toBe(true);
   });
 });
 

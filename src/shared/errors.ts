@@ -27,6 +27,8 @@ export const AUTH_ERROR_CODES = [
   'keychain_unavailable',
   /** config.yaml cannot be parsed or violates the schema; nothing is written until it is fixed. */
   'config_invalid',
+  /** The data folder (or a file in it) can be changed by another user, or is not a plain file of ours: refused, not used. */
+  'data_folder_unsafe',
   /** No provider of that name is configured. */
   'unknown_provider',
   /** No account with that key. */

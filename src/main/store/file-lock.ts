@@ -16,13 +16,21 @@
  * Inside one process, calls on the same path queue on a promise chain first, so they neither poll against
  * each other nor depend on the file for ordering. The lock is not reentrant: calling withFileLock on the
  * same path from inside `fn` waits forever.
+ *
+ * A lock file that belongs to another user (POSIX) is refused at once with `data_folder_unsafe`, neither
+ * waited on nor removed. Its record cannot be trusted (anyone who could put it there chose its pid, and a
+ * live pid of any process keeps it "alive"), so waiting would only time out on every write; and removing it
+ * is not safe either: outside a private folder another user can plant a fresh one at any moment, and inside
+ * one (a 0700 folder of ours) only root can have made it, e.g. a `sudo latchkey` run that may still be
+ * holding it. A person can tell which it is; the error names the file and how to remove it.
  */
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { AuthError } from '../../shared/errors';
 import { removeDeadTempFiles } from './atomic-write';
+import { shellQuote as quote } from './shell-quote';
 import { errnoCode } from './errno';
 import { KeyedQueue } from './keyed-queue';
 
@@ -160,11 +168,13 @@ async function inspect(lockPath: string, staleMs: number): Promise<Inspection | 
   let ino: number;
   let text: string;
   try {
-    const info = await stat(lockPath);
+    const info = await lstat(lockPath);
+    if (!isOurs(info)) throw foreignLockError(lockPath, info.uid, info.isSymbolicLink());
     mtimeMs = info.mtimeMs;
     ino = info.ino;
     text = await readFile(lockPath, 'utf8');
   } catch (error) {
+    if (error instanceof AuthError) throw error;
     if (errnoCode(error) === 'ENOENT') return null;
     throw new AuthError('internal', `Cannot read the lock file ${lockPath} (${errnoCode(error) ?? 'unknown error'})`, { cause: error });
   }
@@ -248,6 +258,20 @@ function isProcessAlive(pid: number): boolean {
   } catch (error) {
     return errnoCode(error) !== 'ESRCH';
   }
+}
+
+/** A lock file this process may judge: a plain file of this user. Without uids (Windows) every file is. */
+function isOurs(info: { uid: number; isSymbolicLink(): boolean }): boolean {
+  const uid = process.getuid?.();
+  return !info.isSymbolicLink() && (uid === undefined || info.uid === uid);
+}
+
+function foreignLockError(lockPath: string, owner: number, symlink: boolean): AuthError {
+  const what = symlink ? 'is a symbolic link' : `belongs to another user (uid ${owner})`;
+  const remove = symlink ? `Remove it (rm ${quote(lockPath)})` : `If no Latchkey of that user is running, remove it (sudo rm ${quote(lockPath)})`;
+  return new AuthError('data_folder_unsafe', `The lock file ${lockPath} ${what}; Latchkey neither waits on nor removes a lock that is not its own.`, {
+    hint: `${remove}, then keep its folder private: chmod 700 ${quote(path.dirname(lockPath))}`,
+  });
 }
 
 function timeoutError(lockPath: string, timeoutMs: number, holder: LockRecord | null): AuthError {

@@ -86,6 +86,13 @@ export const ERROR_WORDS: Record<AuthErrorCode, ErrorWords> = {
     retry: false,
     showMessage: true,
   },
+  data_folder_unsafe: {
+    title: "Latchkey's data folder isn't private",
+    body: 'Another user could change the files Latchkey keeps your session in, so Latchkey refuses to use them until that is fixed.',
+    next: 'Run the command shown, then start Latchkey again.',
+    retry: false,
+    showMessage: true,
+  },
   unknown_provider: {
     title: "That provider isn't set up",
     body: 'There is no provider with that name in config.yaml.',
