@@ -469,7 +469,7 @@ describe('Content-Security-Policy', () => {
   it('is the strict policy in a built app', () => {
     expect(contentSecurityPolicy()).toBe(
       "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
-        "img-src 'self' data: https: http://127.0.0.1:*; connect-src 'self'; object-src 'none'; " +
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; " +
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     );
   });

@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SessionEngine, SessionState } from '../shared/session';
+import { AvatarCache } from './auth/avatar-cache';
 import { AuthEventLog } from './auth/event-log';
 import { ProviderRegistry } from './auth/providers';
 import { SessionManager } from './auth/session-manager';
@@ -106,6 +107,11 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
     openBrowser: options.openBrowser,
     lockDir: join(dataDir, 'locks'),
     autoRefresh: role === 'app',
+    avatars: new AvatarCache({
+      dir: join(dataDir, 'avatars'),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(embeddedIssuer ? { trustedHttpOrigin: new URL(embeddedIssuer).origin } : {}),
+    }),
     ...(initial ? { initialConfig: initial } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.signInTimeoutMs !== undefined ? { signInTimeoutMs: options.signInTimeoutMs } : {}),

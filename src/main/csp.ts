@@ -2,16 +2,17 @@
  * The Content-Security-Policy of the app's window. Pure so the exact text is unit-tested.
  *
  * The renderer needs nothing but its own bundle: no remote scripts, no `eval`, no fetch (it talks to the
- * main process over IPC only). Avatars are the one remote content: an https picture URL from the provider,
- * or the embedded demo provider's avatar on 127.0.0.1. Inline styles are allowed because React's `style`
- * attributes are inline styles; inline scripts are not.
+ * main process over IPC only). Account pictures arrive as `data:` URLs that the main process fetched
+ * (auth/avatar-cache.ts), so no remote image is ever loaded: a provider's picture URL cannot track when the
+ * app is opened. Inline styles are allowed because React's `style` attributes are inline styles; inline
+ * scripts are not.
  */
 
 const PRODUCTION_DIRECTIVES: readonly (readonly [string, readonly string[]])[] = [
   ['default-src', ["'self'"]],
   ['script-src', ["'self'"]],
   ['style-src', ["'self'", "'unsafe-inline'"]],
-  ['img-src', ["'self'", 'data:', 'https:', 'http://127.0.0.1:*']],
+  ['img-src', ["'self'", 'data:']],
   ['connect-src', ["'self'"]],
   ['object-src', ["'none'"]],
   ['base-uri', ["'none'"]],

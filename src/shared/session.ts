@@ -15,6 +15,7 @@ export interface AccountSummary {
   email?: string;
   firstName?: string;
   lastName?: string;
+  /** The picture as a `data:` URL fetched by the main process (the window loads no remote image). */
   picture?: string;
   roles: string[];
   /** Whether the account currently has a session (tokens in the keychain, not signed out). */

@@ -216,7 +216,10 @@ describe('the desktop app in Chromium', () => {
     const key = accountKeyOf('alice');
     expect((await readConfig()).credentials.usernames[key]?.logged_in).toBe(true);
 
-    // The avatar comes from the provider (127.0.0.1, allowed by the CSP): wait for it before the picture.
+    // The picture was fetched by the main process and arrives as a data: URL (the window loads nothing remote).
+    const avatar = page.locator('[data-testid="avatar-image"]').first();
+    await avatar.waitFor();
+    expect(await avatar.getAttribute('src')).toMatch(/^data:image\/svg\+xml;base64,/);
     await page.waitForFunction(() => {
       const img = (globalThis as unknown as { document: { querySelector(s: string): { complete: boolean } | null } }).document.querySelector(
         '[data-testid="avatar-image"]',

@@ -19,6 +19,7 @@ import type {
 import type { AccountRecord, ConfigStore, LatchkeyConfig, ProviderConfig } from '../store/config';
 import type { SecretVault, TokenSet } from '../store/secrets';
 import { accountKeyFor, findAccountKey } from './account-key';
+import type { AvatarCache } from './avatar-cache';
 import { recordFromProfile, summarizeAccount } from './account-records';
 import type { AuthEventLog } from './event-log';
 import { readProfile, trustedPictureOrigin, withSafePicture } from './profile-readers';
@@ -53,6 +54,8 @@ export interface SessionManagerOptions {
   /** Refresh tokens shortly before they expire (the desktop app); off for one-shot CLI commands. */
   autoRefresh?: boolean;
   log?: (line: string) => void;
+  /** Account pictures fetched by the main process and shown as data: URLs (the window loads nothing remote). */
+  avatars?: AvatarCache;
   /** config.yaml as just loaded by the caller: used by the first restore() instead of reading it again. */
   initialConfig?: LatchkeyConfig;
 }
@@ -597,11 +600,24 @@ export class SessionManager implements SessionEngine {
   #setConfig(config: LatchkeyConfig): void {
     this.#config = config;
     this.#configError = undefined;
+    this.#loadPictures(config);
     // Rebuild the registry only when providers changed: it caches each provider's discovery document.
     const fingerprint = JSON.stringify(config.providers);
     if (!this.#providers || fingerprint !== this.#providersFingerprint) {
       this.#providers = this.#o.createProviderRegistry(config.providers);
       this.#providersFingerprint = fingerprint;
+    }
+  }
+
+  /** Pictures of signed-in accounts, loaded in the background; the window hears of each as it arrives. */
+  #loadPictures(config: LatchkeyConfig): void {
+    const avatars = this.#o.avatars;
+    if (!avatars) return;
+    for (const record of Object.values(config.credentials.usernames)) {
+      if (!record.logged_in || !record.picture || avatars.dataUrlFor(record.picture)) continue;
+      void avatars.ensure(record.picture).then((loaded) => {
+        if (loaded && !this.#closed) this.#emit();
+      });
     }
   }
 
@@ -664,7 +680,7 @@ export class SessionManager implements SessionEngine {
     const record = this.#config?.credentials.usernames[key];
     if (!record) throw unknownAccount(key);
     const runtime = this.#runtime.get(key);
-    return summarizeAccount({
+    const summary = summarizeAccount({
       key,
       record,
       providerLabel: this.listProviders().find((p) => p.name === record.provider)?.label ?? record.provider,
@@ -674,6 +690,12 @@ export class SessionManager implements SessionEngine {
       now: this.#now(),
       ...(runtime?.unavailableReason ? { unavailableReason: runtime.unavailableReason } : {}),
     });
+    if (this.#o.avatars) {
+      const picture = this.#o.avatars.dataUrlFor(record.picture);
+      if (picture) summary.picture = picture;
+      else delete summary.picture;
+    }
+    return summary;
   }
 
   #emit(): void {
