@@ -3,8 +3,8 @@
  *   sh scripts/with-private-keychain.sh npx vitest run test/secrets.test.ts
  * Every test uses its own keychain service name and temp folder.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsyncEntry, findCredentialsAsync } from '@napi-rs/keyring';
@@ -107,12 +107,12 @@ describe('SecretVault with the system keychain', () => {
     }
   });
 
-  it('keeps the encryption key in the keychain entry, and removes it on delete', async () => {
+  it('keeps the encryption key (and the id of the last write) in the keychain entry, and removes it on delete', async () => {
     const key = account('demo-alice');
     await vault.set(key, tokens());
     const stored = await rawEntry(key).getPassword();
-    expect(stored).not.toBeNull();
-    expect(Buffer.from(stored as string, 'base64')).toHaveLength(32);
+    expect(stored).toMatch(/^v2:[A-Za-z0-9+/]{43}=:[0-9a-f]{32}$/);
+    expect(Buffer.from((stored as string).split(':')[1] as string, 'base64')).toHaveLength(32);
     await vault.delete(key);
     expect(await rawEntry(key).getPassword()).toBeNull();
     await expect(stat(vault.blobPath(key))).rejects.toMatchObject({ code: 'ENOENT' });
@@ -148,6 +148,119 @@ describe('SecretVault with the system keychain', () => {
     expect(await vault.get(bob)).toBeNull();
     expect(problems).toMatchObject([{ kind: 'undecryptable', accountKey: bob }]);
   });
+
+  it('refuses an older copy of the token file put back in place (no silent rollback)', async () => {
+    const key = account('demo-alice');
+    const old = tokens({ refreshToken: 'rt-old' });
+    await vault.set(key, old);
+    const oldBlob = await readFile(vault.blobPath(key));
+    const rotated = tokens({ refreshToken: 'rt-rotated' });
+    await vault.set(key, rotated);
+    await writeFile(vault.blobPath(key), oldBlob);
+    expect(await vault.get(key)).toBeNull();
+    expect(problems).toMatchObject([{ kind: 'rolled_back', accountKey: key }]);
+    expect(problems[0]?.message).toContain(vault.blobPath(key));
+    expect(JSON.stringify(problems)).not.toContain('rt-old');
+  });
+
+  it('refuses a token file that is a symlink (to an older copy), without reading through it', async () => {
+    const key = account('demo-alice');
+    await vault.set(key, tokens({ refreshToken: 'rt-old' }));
+    const copy = join(dir, 'old-copy.bin');
+    await writeFile(copy, await readFile(vault.blobPath(key)));
+    await vault.set(key, tokens({ refreshToken: 'rt-rotated' }));
+    await rm(vault.blobPath(key));
+    await symlink(copy, vault.blobPath(key));
+    const refused = await vault.get(key).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'data_folder_unsafe' });
+    expect((refused as Error).message).toContain(vault.blobPath(key));
+    expect((refused as { hint?: string }).hint).toContain(`rm ${vault.blobPath(key)}`);
+  });
+
+  it('reads a write whose keychain update never happened (a crash between the two), then settles it', async () => {
+    const key = account('demo-alice');
+    await vault.set(key, tokens({ refreshToken: 'rt-1' }));
+    const entryBefore = (await rawEntry(key).getPassword()) as string;
+    const blobBefore = await readFile(vault.blobPath(key));
+    const newer = tokens({ refreshToken: 'rt-2' });
+    await vault.set(key, newer);
+    // As if the process had died after renaming the new blob into place, before the keychain learnt its id.
+    await rawEntry(key).setPassword(entryBefore);
+    expect(await vault.get(key)).toEqual(newer);
+    // The read completed the write: the keychain names the new blob now, so the old one no longer opens.
+    const entryAfter = await rawEntry(key).getPassword();
+    expect(entryAfter).not.toBe(entryBefore);
+    await writeFile(vault.blobPath(key), blobBefore);
+    expect(await vault.get(key)).toBeNull();
+    expect(problems).toMatchObject([{ kind: 'rolled_back', accountKey: key }]);
+  });
+
+  it('chains each write to what the keychain holds, even when another vault (process) wrote in between', async () => {
+    const key = account('demo-alice');
+    const other = new SecretVault({ service, dir: join(dir, 'secrets') });
+    await vault.set(key, tokens({ refreshToken: 'rt-1' }));
+    expect(await vault.get(key)).not.toBeNull();
+    await other.set(key, tokens({ refreshToken: 'rt-2' }));
+    const entryBetween = (await rawEntry(key).getPassword()) as string;
+    const mine = tokens({ refreshToken: 'rt-3' });
+    await vault.set(key, mine);
+    // Had this write named its own earlier write (rt-1) as the one it replaces, a crash before the keychain
+    // update would leave a blob that nobody accepts. It names the other vault's write, so it stays readable.
+    await rawEntry(key).setPassword(entryBetween);
+    expect(await other.get(key)).toEqual(mine);
+    expect(problems).toEqual([]);
+  });
+
+  it('reads token files of the earlier format (key-only keychain entry) and moves them to the new one on the next write', async () => {
+    const key = account('demo-legacy');
+    const legacy = tokens({ refreshToken: 'rt-legacy' });
+    const vaultKey = randomBytes(32);
+    // The earlier format: "LKV" 0x01 | IV | tag | AES-256-GCM ciphertext, AAD = header + account key; the keychain held the key alone.
+    const header = Buffer.from([0x4c, 0x4b, 0x56, 0x01]);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', vaultKey, iv);
+    cipher.setAAD(Buffer.concat([header, Buffer.from(key, 'utf8')]));
+    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(legacy), 'utf8'), cipher.final()]);
+    const legacyBlob = Buffer.concat([header, iv, cipher.getAuthTag(), ciphertext]);
+    await mkdir(join(dir, 'secrets'), { mode: 0o700 });
+    await writeFile(vault.blobPath(key), legacyBlob, { mode: 0o600 });
+    await rawEntry(key).setPassword(vaultKey.toString('base64'));
+
+    expect(await vault.get(key)).toEqual(legacy);
+    const rotated = tokens({ refreshToken: 'rt-rotated' });
+    await vault.set(key, rotated);
+    expect(await rawEntry(key).getPassword()).toMatch(/^v2:/);
+    expect((await readFile(vault.blobPath(key)))[3]).toBe(2);
+    expect(await vault.get(key)).toEqual(rotated);
+    // Once moved on, the earlier-format file is an older copy like any other.
+    await writeFile(vault.blobPath(key), legacyBlob);
+    expect(await vault.get(key)).toBeNull();
+    expect(problems).toMatchObject([{ kind: 'rolled_back', accountKey: key }]);
+  });
+
+  it('never reports a problem to a reader while another process keeps writing', async () => {
+    const key = account('demo-churn');
+    await vault.set(key, tokens({ obtainedAt: 0 }));
+    const child = await bundleForChild('test/helpers/vault-child.ts');
+    const writer = runNodeChild(child, ['churn', service, join(dir, 'secrets'), key, '40']);
+    let reads = 0;
+    let last = 0;
+    let done = false;
+    void writer.then(() => (done = true));
+    while (!done) {
+      const seen = await vault.get(key);
+      expect(seen).not.toBeNull();
+      // Never older than what this reader has already seen.
+      expect(seen?.obtainedAt).toBeGreaterThanOrEqual(last);
+      last = seen?.obtainedAt ?? last;
+      reads += 1;
+    }
+    const run = await writer;
+    expect(run.code, run.stderr).toBe(0);
+    expect(reads).toBeGreaterThan(1);
+    expect(problems).toEqual([]);
+    expect((await vault.get(key))?.obtainedAt).toBe(40);
+  }, 60_000);
 
   it('never interleaves a set() and a delete() of the same account', async () => {
     const key = account('demo-alice');

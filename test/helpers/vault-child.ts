@@ -3,13 +3,21 @@
  * (e.g. no D-Bus session at all) and prints what happened as one JSON line.
  *
  *   check <service> <dir>   runs check(), set() and get() and reports the first error's code, message and hint
+ *   churn <service> <dir> <account> <count>   stores <count> token sets one after another (obtainedAt 1..count)
  */
 import { isAuthError } from '../../src/shared/errors';
 import { SecretVault } from '../../src/main/store/secrets';
 
 const [mode, service, dir] = process.argv.slice(2);
 
+async function churn(account: string, count: number): Promise<void> {
+  const vault = new SecretVault({ service: service as string, dir: dir as string });
+  for (let n = 1; n <= count; n++) await vault.set(account, { accessToken: `churn-${n}`, refreshToken: `churn-rt-${n}`, obtainedAt: n });
+  process.stdout.write('done\n');
+}
+
 async function main(): Promise<void> {
+  if (mode === 'churn') return churn(process.argv[5] as string, Number(process.argv[6]));
   if (mode !== 'check') throw new Error(`unknown mode ${mode}`);
   const vault = new SecretVault({ service: service as string, dir: dir as string });
   const outcomes: Record<string, unknown> = {};
