@@ -37,6 +37,8 @@ export const AUTH_ERROR_CODES = [
   'not_signed_in',
   /** A sign-in is already in progress. */
   'busy',
+  /** The loopback redirect URI(s) registered for the provider cannot be listened on (port in use). */
+  'redirect_unavailable',
   /** An argument from outside (IPC, CLI) failed validation. */
   'invalid_argument',
   /** A bug: something that should not happen. */

@@ -117,6 +117,12 @@ export const ERROR_WORDS: Record<AuthErrorCode, ErrorWords> = {
     next: 'Finish or cancel the sign-in that is open in your browser first.',
     retry: false,
   },
+  redirect_unavailable: {
+    title: "Latchkey can't wait for your browser",
+    body: 'The address your provider sends the browser back to is in use by another program.',
+    next: 'Close that program, or register another redirect URI at the provider and add it to redirect_uri in config.yaml.',
+    retry: true,
+  },
   invalid_argument: {
     title: "Latchkey couldn't do that",
     body: "The request wasn't valid.",
