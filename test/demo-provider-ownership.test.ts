@@ -150,6 +150,16 @@ describe('demo provider ownership', () => {
     expect(served.issuer).toBe(`http://127.0.0.1:${port}`);
   });
 
+  it('two Latchkey processes of one data folder starting at once: one runs it, the other waits through its start-up and reuses it', async () => {
+    const folder = await dataFolder();
+    const port = await freePort();
+    // A fresh folder: the first provider is still generating its keys (answering 503) when the second checks.
+    const [first, second] = await Promise.all([host({ dataDir: folder, port }), host({ dataDir: folder, port })]);
+    await Promise.all([first.ensureRunning(), second.ensureRunning()]);
+    const served = (await (await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`)).json()) as { issuer: string };
+    expect(served.issuer).toBe(`http://127.0.0.1:${port}`);
+  });
+
   it('starts its own provider once a refused squatter has gone', async () => {
     const folder = await dataFolder();
     const port = await freePort();
