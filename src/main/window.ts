@@ -120,8 +120,8 @@ export function createAppWindows(options: AppWindowsOptions): AppWindows {
         allowRunningInsecureContent: false,
         webviewTag: false,
         spellcheck: false,
-        // A middle click on a link fires auxclick, which can open a window without a click handler's
-        // knowledge; the app has no use for it, so Blink does not offer it at all.
+        // Middle clicks fire auxclick rather than click, so they slip past anything that guards clicks and
+        // can ask for new windows; the app has no use for them, so Blink does not offer the event at all.
         disableBlinkFeatures: 'Auxclick',
       },
     });
