@@ -74,7 +74,7 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
     service: options.keychainService ?? process.env.LATCHKEY_KEYCHAIN_SERVICE ?? 'Latchkey',
     dir: join(dataDir, 'secrets'),
   });
-  const events = new AuthEventLog({ path: join(dataDir, 'auth-events.jsonl'), ...(options.now ? { now: options.now } : {}) });
+  const events = new AuthEventLog({ path: join(dataDir, 'auth-events.jsonl'), ...(options.now ? { now: options.now } : {}), ...(options.log ? { log: options.log } : {}) });
 
   // Read once here to learn whether the config uses the embedded demo provider; restore() reuses it.
   const initial = await readConfigQuietly(config);
@@ -109,6 +109,8 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
     autoRefresh: role === 'app',
     avatars: new AvatarCache({
       dir: join(dataDir, 'avatars'),
+      // Only the window shows pictures: a CLI command uses what the app fetched and fetches none itself.
+      fetchMissing: role === 'app',
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(embeddedIssuer ? { trustedHttpOrigin: new URL(embeddedIssuer).origin } : {}),
     }),

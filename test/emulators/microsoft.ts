@@ -403,7 +403,7 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
       name: user.name,
       family_name: user.familyName,
       given_name: user.givenName,
-      picture: 'https://graph.microsoft.com/v1.0/me/photo/$value',
+      picture: 'https://graph.microsoft.example/v1.0/me/photo/$value',
       ...(user.email ? { email: user.email } : {}),
     });
   }

@@ -62,6 +62,20 @@ export function vaultFor(home: TempHome): SecretVault {
   return new SecretVault({ service: home.keychainService, dir: join(home.dir, 'secrets') });
 }
 
+/**
+ * A fetch that reaches only this machine: a test must never send anything (not even a name lookup) to another
+ * address. A request elsewhere fails as a network error would, and is recorded so a test can check it.
+ */
+export const outsideRequests: string[] = [];
+export const loopbackOnlyFetch: typeof fetch = (input, init) => {
+  const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+    outsideRequests.push(url.href);
+    return Promise.reject(new TypeError(`fetch failed (tests reach only this machine: ${url.host})`));
+  }
+  return fetch(input, init);
+};
+
 export async function emulatorEngine(home: TempHome, opener: Pick<DrivenOpener, 'openBrowser'>, options: Partial<Parameters<typeof createLatchkey>[0]> = {}): Promise<Latchkey> {
   return createLatchkey({
     configPath: home.configPath,
@@ -69,6 +83,7 @@ export async function emulatorEngine(home: TempHome, opener: Pick<DrivenOpener, 
     openBrowser: opener.openBrowser,
     embeddedProvider: false,
     role: 'cli',
+    fetch: loopbackOnlyFetch,
     ...options,
   });
 }

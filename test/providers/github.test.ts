@@ -22,7 +22,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { startGitHubEmulator, type GitHubEmulator, type GitHubEmulatorOptions } from '../emulators';
 import { tempHome, type TempHome } from '../helpers/engine-fixture';
-import { emulatorEngine, emulatorOpener, vaultFor, writeProvidersConfig } from '../helpers/emulator-fixture';
+import { emulatorEngine, emulatorOpener, loopbackOnlyFetch, vaultFor, writeProvidersConfig } from '../helpers/emulator-fixture';
 import { useCleanups, useSystemBrowser } from '../helpers/test-lifecycle';
 
 const systemBrowser = useSystemBrowser();
@@ -218,10 +218,10 @@ describe('preset: github', () => {
     const answers: string[] = [];
     const dropAccept: typeof fetch = async (input, init) => {
       const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
-      if (url.pathname !== TOKEN_PATH) return fetch(input, init);
+      if (url.pathname !== TOKEN_PATH) return loopbackOnlyFetch(input, init);
       const headers = new Headers(init?.headers);
       headers.delete('accept');
-      const response = await fetch(input, { ...init, headers });
+      const response = await loopbackOnlyFetch(input, { ...init, headers });
       answers.push(response.headers.get('content-type') ?? '');
       return response;
     };

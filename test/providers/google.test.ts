@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { startGoogleEmulator } from '../emulators';
 import { tempHome } from '../helpers/engine-fixture';
-import { emulatorEngine, emulatorOpener, vaultFor, writeProvidersConfig } from '../helpers/emulator-fixture';
+import { emulatorEngine, emulatorOpener, outsideRequests, vaultFor, writeProvidersConfig } from '../helpers/emulator-fixture';
 import { useCleanups, useSystemBrowser } from '../helpers/test-lifecycle';
 
 const systemBrowser = useSystemBrowser();
@@ -38,7 +38,8 @@ describe('preset: google', () => {
     expect(opener.failures).toEqual([]);
     expect(account).toMatchObject({ provider: 'google', name: 'Alice Example', email: 'alice@gmail.example', signedIn: true });
     expect(account.key).toBe('google:110169484474386276334');
-    expect(account.picture).toMatch(/^https:\/\//);
+    // The record keeps the https picture URL; summaries only ever carry a data: URL the app fetched.
+    expect(account.picture ?? 'data:image/').toMatch(/^data:image\//);
 
     const request = google.lastAuthorizationRequest ?? {};
     expect(request['scope']?.split(' ')).toEqual(['openid', 'profile', 'email']);
@@ -51,7 +52,7 @@ describe('preset: google', () => {
     const tokens = await vaultFor(home).get(account.key);
     expect(tokens?.refreshToken).toBeTruthy();
     const doc = parse(await readFile(home.configPath, 'utf8'));
-    expect(doc.credentials.usernames[account.key]).toMatchObject({ provider: 'google', subject: '110169484474386276334', logged_in: true });
+    expect(doc.credentials.usernames[account.key]).toMatchObject({ provider: 'google', subject: '110169484474386276334', logged_in: true, picture: expect.stringMatching(/^https:\/\//) });
 
     // A new process: signed in from disk, no request to Google.
     const requestsBefore = google.log.length;
@@ -74,6 +75,7 @@ describe('preset: google', () => {
     expect(result.endSessionNote).toMatch(/Google has no sign-out page/);
     expect(google.tokens.isRevoked(tokens?.refreshToken as string)).toBe(true);
     expect(await vaultFor(home).get(account.key)).toBeNull();
+    expect(outsideRequests).toEqual([]);
   });
 
   it('asks for the account chooser when another Google account is added', async () => {

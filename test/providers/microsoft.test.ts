@@ -21,7 +21,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID, MSA_TENANT_ID, startMicrosoftEmulator, type MicrosoftEmulator } from '../emulators';
 import { tempHome, type TempHome } from '../helpers/engine-fixture';
-import { emulatorEngine, emulatorOpener, vaultFor, writeProvidersConfig } from '../helpers/emulator-fixture';
+import { emulatorEngine, emulatorOpener, loopbackOnlyFetch, vaultFor, writeProvidersConfig } from '../helpers/emulator-fixture';
 import { useCleanups, useSystemBrowser } from '../helpers/test-lifecycle';
 
 const systemBrowser = useSystemBrowser();
@@ -201,7 +201,7 @@ describe('preset: microsoft', () => {
     let tamper = true;
     const issuedIdTokens: string[] = [];
     const tampering: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
+      const response = await loopbackOnlyFetch(input, init);
       const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
       if (!url.pathname.endsWith('/oauth2/v2.0/token') || response.status !== 200) return response;
       const body = (await response.json()) as { id_token?: string };

@@ -14,6 +14,11 @@ import { writeFileAtomic } from '../store/atomic-write';
 import { safePictureUrl } from './profile-readers';
 
 const MAX_PICTURE_BYTES = 256 * 1024;
+/**
+ * Special-use names (RFC 2606, RFC 6761) never resolve on the internet: a picture there is not looked up at
+ * all, so no resolver is asked about a name that cannot exist.
+ */
+const NEVER_RESOLVES = /(^|\.)(example|invalid|test|localhost)$|(^|\.)example\.(com|net|org)$/i;
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/svg+xml', 'image/avif']);
 
 export interface AvatarCacheOptions {
@@ -21,6 +26,8 @@ export interface AvatarCacheOptions {
   fetch?: typeof fetch;
   /** The embedded provider's origin: its plain-http pictures are the only http ones fetched. */
   trustedHttpOrigin?: string;
+  /** false: only pictures already in the data folder are used (one-shot CLI commands). Default true. */
+  fetchMissing?: boolean;
 }
 
 export class AvatarCache {
@@ -52,12 +59,15 @@ export class AvatarCache {
   async #load(url: string): Promise<boolean> {
     const safe = safePictureUrl(url, this.#options.trustedHttpOrigin);
     if (!safe) return false;
+    const host = new URL(safe).hostname;
+    if (NEVER_RESOLVES.test(host) && host !== 'localhost') return false;
     const file = join(this.#options.dir, createHash('sha256').update(safe).digest('hex').slice(0, 32));
     const stored = await readFile(file, 'utf8').catch(() => undefined);
     if (stored?.startsWith('data:image/')) {
       this.#memory.set(url, stored);
       return true;
     }
+    if (this.#options.fetchMissing === false) return false;
     const response = await (this.#options.fetch ?? fetch)(safe, { redirect: 'error', signal: AbortSignal.timeout(10_000), headers: { accept: 'image/*' } });
     const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (!response.ok || !IMAGE_TYPES.has(type)) return false;

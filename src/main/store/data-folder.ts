@@ -23,7 +23,7 @@ import { errnoCode } from './errno';
 import { shellQuote as quote } from './shell-quote';
 
 /** The folders inside the data folder that hold state another user must not be able to change. */
-export const PRIVATE_SUBFOLDERS = ['secrets', 'locks', 'demo-provider'] as const;
+export const PRIVATE_SUBFOLDERS = ['secrets', 'locks', 'demo-provider', 'avatars'] as const;
 
 export interface DataFolderCheckOptions {
   /** Defaults to this process's; parameters so every case can be checked on any machine. */
