@@ -14,6 +14,7 @@ import { EmbeddedProviderHost } from './embedded-provider-host';
 import { DEMO_CLIENT_ID } from './idp/config';
 import { ConfigStore, defaultConfigPath, type EmbeddedProviderConfig, type LatchkeyConfig } from './store/config';
 import { assertPrivateDataFolder } from './store/data-folder';
+import { FileAccountLocks } from './store/account-locks';
 import { SecretVault } from './store/secrets';
 
 export { DEFAULT_DEMO_PORT } from './embedded-provider-host';
@@ -42,6 +43,8 @@ export interface Latchkey {
   engine: SessionEngine;
   restore(): Promise<SessionState>;
   getAccessToken(accountKey?: string): Promise<string>;
+  /** Re-checks every signed-in account (after the machine resumed from sleep, or the clock jumped). */
+  recheck(): Promise<void>;
   close(): Promise<void>;
   paths: { configPath: string; dataDir: string };
   /** The embedded provider's issuer, when the config uses it. */
@@ -105,7 +108,7 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
     vault,
     events,
     openBrowser: options.openBrowser,
-    lockDir: join(dataDir, 'locks'),
+    locks: new FileAccountLocks(join(dataDir, 'locks')),
     autoRefresh: role === 'app',
     avatars: new AvatarCache({
       dir: join(dataDir, 'avatars'),
@@ -136,6 +139,7 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
     engine: manager,
     restore: () => manager.restore(),
     getAccessToken: (accountKey) => manager.getAccessToken(accountKey),
+    recheck: () => manager.recheck(),
     close: async () => {
       await manager.close({ endSessions: role === 'app' });
       await demo?.close();

@@ -4,7 +4,7 @@
  */
 import type { AccountSummary } from '../../shared/session';
 import type { AccountRecord } from '../store/config';
-import type { TokenSet } from '../store/secrets';
+import type { TokenSet } from './storage';
 import type { ProfileClaims } from './sign-in-flow';
 import { isAccessTokenFresh } from './token-freshness';
 

@@ -38,6 +38,7 @@ function markOf(provider: ResolvedProvider): ProviderMark {
 export class ProviderRegistry {
   readonly #options: ProviderRegistryOptions;
   readonly #clients = new Map<string, Promise<ProviderClient>>();
+  readonly #labels = new Map<string, string>();
 
   constructor(options: ProviderRegistryOptions) {
     this.#options = options;
@@ -59,6 +60,20 @@ export class ProviderRegistry {
       embeddedClientId: this.#options.embeddedClientId,
       ...(this.#options.embeddedIssuer ? { embeddedIssuer: this.#options.embeddedIssuer } : {}),
     });
+  }
+
+  /** The provider's label (for every account summary: memoised, resolution is not free with many accounts). */
+  label(name: string): string {
+    let label = this.#labels.get(name);
+    if (label === undefined) {
+      try {
+        label = this.resolve(name).label;
+      } catch {
+        label = this.#options.providers[name]?.label ?? name;
+      }
+      this.#labels.set(name, label);
+    }
+    return label;
   }
 
   summaries(): ProviderSummary[] {

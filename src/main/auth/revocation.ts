@@ -6,7 +6,7 @@
  */
 import * as oidc from 'openid-client';
 import type { SignOutResult } from '../../shared/session';
-import type { TokenSet } from '../store/secrets';
+import type { TokenSet } from './storage';
 import { translateOidcError } from './oidc-errors';
 import type { ProviderClient } from './provider-client';
 

@@ -5,7 +5,7 @@
  */
 import * as oidc from 'openid-client';
 import { toAuthError, type AuthError, type ErrorInfo } from '../../shared/errors';
-import type { TokenSet } from '../store/secrets';
+import type { TokenSet } from './storage';
 import { startLoopbackServer } from './loopback-server';
 import { translateOidcError } from './oidc-errors';
 import { readProfile, type ProfileClaims } from './profile-readers';

@@ -2,7 +2,7 @@
  * When an access token counts as due for refresh. Refreshing a little before expiry means a request made with
  * the token does not fail on the way; for very short lifetimes (tests, some providers) the margin shrinks.
  */
-import type { TokenSet } from '../store/secrets';
+import type { TokenSet } from './storage';
 
 /** How long before expiry a token counts as due for refresh: 60 s, or a fifth of a short lifetime. */
 export function refreshMarginMs(tokens: TokenSet): number {

@@ -8,17 +8,16 @@
  */
 import * as oidc from 'openid-client';
 import { AuthError } from '../../shared/errors';
-import { withFileLock } from '../store/file-lock';
-import type { SecretVault, TokenSet } from '../store/secrets';
 import { translateOidcError } from './oidc-errors';
 import type { ProviderClient } from './provider-client';
 import { tokenSetFrom } from './sign-in-flow';
+import type { AccountLocks, TokenSet, TokenVault } from './storage';
 
 export interface RefreshOptions {
   accountKey: string;
-  vault: SecretVault;
+  vault: TokenVault;
   client: () => Promise<ProviderClient>;
-  lockPath: string;
+  locks: AccountLocks;
   now: () => number;
   /** The refresh token this process last knew; if the stored one differs, someone else already refreshed. */
   knownRefreshToken: string | undefined;
@@ -34,7 +33,7 @@ export interface RefreshOutcome {
 }
 
 export async function refreshAccountTokens(options: RefreshOptions): Promise<RefreshOutcome> {
-  return withFileLock(options.lockPath, async () => {
+  return options.locks.withAccountLock(options.accountKey, async () => {
     const stored = await options.vault.get(options.accountKey);
     if (!stored) {
       throw new AuthError('not_signed_in', 'This account has no stored session (it was signed out elsewhere).');

@@ -7,6 +7,7 @@
  * Document (keeping the person's comments), and replace the file atomically. A file that does not
  * validate is never overwritten: the person's edits are theirs to fix.
  */
+import type { AccountStore } from '../auth/storage';
 import { chmod, mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AuthError, isAuthError } from '../../shared/errors';
@@ -37,7 +38,7 @@ export interface ConfigStoreOptions {
 }
 
 /** Reads and writes one config.yaml; any number of stores (in any number of processes) may share a file. */
-export class ConfigStore {
+export class ConfigStore implements AccountStore {
   readonly path: string;
   /** The cross-process lock every write holds; `<config>.lock` next to the file. */
   readonly lockPath: string;

@@ -17,6 +17,7 @@
  * A token file is read without following symlinks and only when it is a plain file of this user; anything
  * else fails with `data_folder_unsafe` (the session is kept, and the error says what to remove).
  */
+import type { TokenSet, TokenVault } from '../auth/storage';
 import { Buffer } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -34,17 +35,7 @@ import { newVaultKey, newWriteId, open, seal, type WriteIds } from './vault-cryp
 import { decodeEntry, encodeEntry, freshness, type VaultEntry } from './vault-entry';
 
 /** The tokens of one account. Only ever in the main process, the keychain-sealed blob, and the provider. */
-export interface TokenSet {
-  accessToken: string;
-  refreshToken?: string;
-  idToken?: string;
-  tokenType?: string;
-  scope?: string;
-  /** epoch ms */
-  expiresAt?: number;
-  /** epoch ms */
-  obtainedAt: number;
-}
+export type { TokenSet } from '../auth/storage';
 
 /** Something wrong with stored tokens that made get() answer null. Never carries a token. */
 export interface VaultProblem {
@@ -79,7 +70,7 @@ const tokenSetSchema = z.looseObject({
 const queue = new KeyedQueue();
 
 /** Token sets per account key, sealed on disk under keys kept in the OS keychain (see the module comment). */
-export class SecretVault {
+export class SecretVault implements TokenVault {
   readonly service: string;
   readonly dir: string;
   private readonly keychain: Keychain;

@@ -1,0 +1,50 @@
+/**
+ * What the engine needs from storage, declared here by the engine (the consumer) and implemented in store/:
+ * a vault for token sets, a store for account records, and a cross-process lock per account. Keeping the
+ * interfaces this narrow is what lets the engine be composed with real adapters in app.ts and tested with
+ * the same real ones, and what keeps store/ free to change how it keeps things.
+ */
+import type { AccountRecord, AccountRecordInput, LatchkeyConfig } from '../store/schema';
+
+/** One account's tokens. Kept only in the vault and the main process's memory, never in YAML or the window. */
+export interface TokenSet {
+  accessToken: string;
+  refreshToken?: string;
+  idToken?: string;
+  tokenType?: string;
+  scope?: string;
+  /** epoch ms */
+  expiresAt?: number;
+  /** epoch ms */
+  obtainedAt: number;
+}
+
+/** Secrets per account key (the OS keychain, in store/secrets.ts). */
+export interface TokenVault {
+  /** null when the account has no stored tokens (signed out, or lost); rejects when the keychain is unavailable. */
+  get(accountKey: string): Promise<TokenSet | null>;
+  /** Replaces the tokens; resolves once they are durable. */
+  set(accountKey: string, tokens: TokenSet): Promise<void>;
+  delete(accountKey: string): Promise<void>;
+}
+
+/** The edits the engine makes to account records inside one locked update. */
+export interface AccountEdits {
+  getAccount(key: string): AccountRecord | undefined;
+  setAccount(key: string, record: AccountRecordInput): void;
+  removeAccount(key: string): boolean;
+  setActiveAccount(key: string | null): void;
+}
+
+/** config.yaml as the engine uses it (store/config.ts). */
+export interface AccountStore {
+  readonly path: string;
+  load(): Promise<LatchkeyConfig>;
+  /** Re-reads, applies `edit` and writes atomically under a cross-process lock; resolves with the new file. */
+  update(edit: (draft: AccountEdits) => void): Promise<LatchkeyConfig>;
+}
+
+/** Mutual exclusion per account across processes (the app and any number of CLI runs). */
+export interface AccountLocks {
+  withAccountLock<T>(accountKey: string, work: () => Promise<T>): Promise<T>;
+}
