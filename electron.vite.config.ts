@@ -5,7 +5,7 @@ import type { Plugin } from 'vite';
 
 /**
  * In development the main process sends the window's Content-Security-Policy as a header that also admits
- * the dev server and Vite's inline React Refresh preamble (src/main/csp.ts). The stricter <meta> policy in
+ * the dev server and Vite's inline React Refresh preamble (src/main/desktop/csp.ts). The stricter <meta> policy in
  * index.html would still block that preamble, so it is left out of the page the dev server serves; built
  * pages keep it.
  */
@@ -25,7 +25,7 @@ export default defineConfig({
     build: {
       rollupOptions: {
         input: {
-          index: resolve(__dirname, 'src/main/index.ts'),
+          index: resolve(__dirname, 'src/main/desktop/index.ts'),
           cli: resolve(__dirname, 'src/main/cli.ts'),
         },
       },

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { _electron as electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLoopbackDevServer, parseLaunchOptions } from '../src/main/launch-options';
+import { isLoopbackDevServer, parseLaunchOptions } from '../src/main/desktop/launch-options';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

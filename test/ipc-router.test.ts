@@ -15,17 +15,17 @@ import type {
   SignOutOptions,
   SignOutResult,
 } from '../src/shared/session';
-import { contentSecurityPolicy } from '../src/main/csp';
-import { INTERNAL_ERROR_MESSAGE, redactSecrets } from '../src/main/ipc-errors';
-import { createIpcRouter } from '../src/main/ipc-router';
-import { createSenderCheck, type SenderFrame } from '../src/main/ipc-sender';
+import { contentSecurityPolicy } from '../src/main/desktop/csp';
+import { INTERNAL_ERROR_MESSAGE, redactSecrets } from '../src/main/desktop/ipc-errors';
+import { createIpcRouter } from '../src/main/desktop/ipc-router';
+import { createSenderCheck, type SenderFrame } from '../src/main/desktop/ipc-sender';
 import {
   decideNavigation,
   decidePermission,
   decideWindowOpen,
   isAppResourceUrl,
   isAppUrl,
-} from '../src/main/window-policy';
+} from '../src/main/desktop/window-policy';
 
 const ALICE: AccountSummary = {
   key: 'demo-alice',

@@ -15,7 +15,7 @@ import type {
   SignOutOptions,
   SignOutResult,
 } from '../src/shared/session';
-import { createIpcRouter } from '../src/main/ipc-router';
+import { createIpcRouter } from '../src/main/desktop/ipc-router';
 import { createLatchkeyApi, toBridgedRejection, withBridgeSafeErrors } from '../src/preload/api';
 
 const ALICE: AccountSummary = {

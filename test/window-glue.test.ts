@@ -1,5 +1,5 @@
 /**
- * The window factory (src/main/window.ts) against a fake `electron` module that records what the glue
+ * The window factory (src/main/desktop/window.ts) against a fake `electron` module that records what the glue
  * wires up: the BrowserWindow's web preferences, the web-contents events and handlers, and the session
  * rules. The Electron binary is not needed; the decisions themselves are tested with window-policy.
  */
@@ -85,7 +85,7 @@ vi.mock('electron', () => {
   return { BrowserWindow, shell, default: { BrowserWindow, shell } };
 });
 
-const { createAppWindows } = await import('../src/main/window');
+const { createAppWindows } = await import('../src/main/desktop/window');
 
 const RENDERER_URL = 'file:///opt/latchkey/out/renderer/index.html';
 

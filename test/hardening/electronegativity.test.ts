@@ -154,8 +154,8 @@ describe('electronegativity', () => {
   it('finds nothing above informational in src/ (and out/) that security/electronegativity.json does not justify', async () => {
     const { justifications } = justificationFile.parse(JSON.parse(await readFile(JUSTIFICATIONS, 'utf8')));
     // The review is only meaningful once the Electron glue exists.
-    expect(await exists(join(ROOT, 'src', 'main', 'window.ts'))).toBe(true);
-    expect(await exists(join(ROOT, 'src', 'main', 'index.ts'))).toBe(true);
+    expect(await exists(join(ROOT, 'src', 'main', 'desktop', 'window.ts'))).toBe(true);
+    expect(await exists(join(ROOT, 'src', 'main', 'desktop', 'index.ts'))).toBe(true);
 
     const findings = await scan(join(ROOT, 'src'), 'src');
     const scanned = ['src'];
@@ -177,15 +177,15 @@ describe('electronegativity', () => {
 
   it('reports what it is given: an unjustified finding, a wrong count and a stale entry all fail', () => {
     const findings: Finding[] = [
-      { check: 'OPEN_EXTERNAL_JS_CHECK', file: 'src/main/window.ts', where: 'a' },
-      { check: 'OPEN_EXTERNAL_JS_CHECK', file: 'src/main/window.ts', where: 'b' },
-      { check: 'NODE_INTEGRATION_JS_CHECK', file: 'src/main/window.ts', where: 'c' },
+      { check: 'OPEN_EXTERNAL_JS_CHECK', file: 'src/main/desktop/window.ts', where: 'a' },
+      { check: 'OPEN_EXTERNAL_JS_CHECK', file: 'src/main/desktop/window.ts', where: 'b' },
+      { check: 'NODE_INTEGRATION_JS_CHECK', file: 'src/main/desktop/window.ts', where: 'c' },
       { check: 'PARSE_ERROR', file: 'out/main/chunks/engine-AbC123.js', where: 'd' },
     ];
     const reason = 'x'.repeat(60);
     const justifications: Justification[] = [
-      { check: 'OPEN_EXTERNAL_JS_CHECK', file: 'src/main/window.ts', count: 1, reason },
-      { check: 'PRELOAD_JS_CHECK', file: 'src/main/window.ts', count: 1, reason },
+      { check: 'OPEN_EXTERNAL_JS_CHECK', file: 'src/main/desktop/window.ts', count: 1, reason },
+      { check: 'PRELOAD_JS_CHECK', file: 'src/main/desktop/window.ts', count: 1, reason },
       { check: 'PARSE_ERROR', file: 'out/main/chunks/engine-*.js', count: 1, reason },
       { check: 'CSP_GLOBAL_CHECK', file: 'out/renderer/index.html', count: 1, reason },
     ];

@@ -11,7 +11,7 @@
  * seed (replay with LATCHKEY_FUZZ_SEED=<seed>).
  */
 import { describe, expect, it } from 'vitest';
-import { createIpcRouter } from '../../src/main/ipc-router';
+import { createIpcRouter } from '../../src/main/desktop/ipc-router';
 import { IPC_CHANNELS, type IpcChannel } from '../../src/shared/ipc';
 import { createRng, fuzzSeed, type Rng } from './fuzz-random';
 import { isAccountKey, isEventLimit, isProviderName, isSignOutOptions, RecordingEngine, type RecordedCall } from './recording-engine';

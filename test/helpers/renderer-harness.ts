@@ -18,8 +18,8 @@ import { tmpdir } from 'node:os';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { contentSecurityPolicy } from '../../src/main/csp';
-import { createIpcRouter, type IpcRouter } from '../../src/main/ipc-router';
+import { contentSecurityPolicy } from '../../src/main/desktop/csp';
+import { createIpcRouter, type IpcRouter } from '../../src/main/desktop/ipc-router';
 import type { SessionEngine, SessionState } from '../../src/shared/session';
 import { CHROMIUM_ARGS } from './system-browser';
 

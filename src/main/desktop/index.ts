@@ -6,12 +6,12 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, dialog, shell } from 'electron';
-import { isAuthError } from '../shared/errors';
-import { createLatchkey, type Latchkey } from './app';
+import { isAuthError } from '../../shared/errors';
+import { createLatchkey, type Latchkey } from '../app';
 import { appSenderCheck, broadcastStateChanges, registerIpc } from './ipc';
 import { createIpcRouter } from './ipc-router';
 import { parseLaunchOptions } from './launch-options';
-import { openUrlWithCommand } from './system-browser';
+import { openUrlWithCommand } from '../system-browser';
 import { createAppWindows } from './window';
 import { isExternalWebUrl } from './window-policy';
 

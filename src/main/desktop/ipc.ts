@@ -3,8 +3,8 @@
  * `ipc-router.ts` (both pure and unit-tested); this file only connects them to Electron.
  */
 import { ipcMain, webContents, type BrowserWindow, type WebFrameMain } from 'electron';
-import { IPC_CHANNELS, type IpcEvents, type IpcResult } from '../shared/ipc';
-import type { SessionEngine } from '../shared/session';
+import { IPC_CHANNELS, type IpcEvents, type IpcResult } from '../../shared/ipc';
+import type { SessionEngine } from '../../shared/session';
 import { invalidArgumentEnvelope } from './ipc-errors';
 import type { IpcRouter } from './ipc-router';
 import { createSenderCheck } from './ipc-sender';

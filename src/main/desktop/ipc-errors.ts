@@ -6,8 +6,8 @@
  * with a code in it, a token): the renderer gets a constant sentence, and the log gets the real message with
  * anything that looks like a credential cut out.
  */
-import { isAuthError, type ErrorInfo } from '../shared/errors';
-import type { IpcResult } from '../shared/ipc';
+import { isAuthError, type ErrorInfo } from '../../shared/errors';
+import type { IpcResult } from '../../shared/ipc';
 
 /** What the renderer is told about an unexpected failure. */
 export const INTERNAL_ERROR_MESSAGE = 'Something went wrong inside Latchkey. The details are in its log.';

@@ -7,8 +7,8 @@
  * message string, and a string cannot be switched on.
  */
 import { z } from 'zod';
-import { IPC_CHANNELS, type IpcArgs, type IpcChannel, type IpcResult, type IpcValue } from '../shared/ipc';
-import type { SessionEngine } from '../shared/session';
+import { IPC_CHANNELS, type IpcArgs, type IpcChannel, type IpcResult, type IpcValue } from '../../shared/ipc';
+import type { SessionEngine } from '../../shared/session';
 import { failureEnvelope, invalidArgumentEnvelope } from './ipc-errors';
 import {
   accountKeySchema,
