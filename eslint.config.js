@@ -39,6 +39,11 @@ export default tseslint.config(
               name: 'electron',
               message: 'Only the glue files named in eslint.config.js (src/main/desktop/ and src/preload/index.ts) may import electron; pass what you need in as a dependency.',
             },
+            {
+              // It imports electron itself, and window preferences are the shell's business, not the engine's.
+              name: 'electron-store',
+              message: 'Only the desktop glue (src/main/desktop/index.ts) keeps preferences with electron-store.',
+            },
           ],
         },
       ],

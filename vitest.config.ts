@@ -12,5 +12,8 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },
     maxWorkers: 2,
+    // electron-store imports electron: inlined, it meets the fake electron of the desktop glue tests
+    // (test/helpers/fake-electron.ts) instead of the real package, which outside Electron is only a path.
+    server: { deps: { inline: ['electron-store'] } },
   },
 });

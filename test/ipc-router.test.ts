@@ -378,34 +378,45 @@ describe('log redaction', () => {
 });
 
 describe('IPC sender check', () => {
-  const FILE_URL = 'file:///opt/Latchkey/resources/app/out/renderer/index.html';
+  const APP_PAGE = 'app://latchkey/index.html';
 
   interface FakeFrame extends SenderFrame {
     window: string;
   }
   const appWindows = new Set(['main']);
   const check = createSenderCheck<FakeFrame>({
-    rendererUrl: FILE_URL,
+    rendererUrl: APP_PAGE,
     isInAppWindow: (frame) => appWindows.has(frame.window),
   });
-  const frame = (over: Partial<FakeFrame> = {}): FakeFrame => ({ url: FILE_URL, parent: null, window: 'main', ...over });
+  const frame = (over: Partial<FakeFrame> = {}): FakeFrame => ({ url: APP_PAGE, parent: null, window: 'main', ...over });
 
   it('trusts the top frame of an app window showing the app page', () => {
     expect(check(frame())).toBe(true);
-    expect(check(frame({ url: `${FILE_URL}#/dashboard` }))).toBe(true);
-    expect(check(frame({ url: `${FILE_URL}?reload=1` }))).toBe(true);
+    expect(check(frame({ url: `${APP_PAGE}#/dashboard` }))).toBe(true);
+    expect(check(frame({ url: `${APP_PAGE}?reload=1` }))).toBe(true);
   });
 
   it('refuses a window the app did not create, even on the app page', () => {
     expect(check(frame({ window: 'foreign' }))).toBe(false);
   });
 
-  it('refuses the app window when it shows another URL', () => {
-    expect(check(frame({ url: 'https://evil.example/' }))).toBe(false);
-    expect(check(frame({ url: 'file:///tmp/evil/index.html' }))).toBe(false);
-    expect(check(frame({ url: 'file:///opt/Latchkey/resources/app/out/renderer/other.html' }))).toBe(false);
-    expect(check(frame({ url: 'about:blank' }))).toBe(false);
-    expect(check(frame({ url: 'not a url' }))).toBe(false);
+  it('refuses the app window when it shows anything but exactly the app page of the app origin', () => {
+    for (const url of [
+      'https://evil.example/',
+      'app://evil/index.html',
+      'app://latchkey.evil/index.html',
+      'app://user@latchkey/index.html',
+      'app://latchkey/other.html',
+      'app://latchkey/assets/index.js',
+      'http://latchkey/index.html',
+      'https://latchkey/index.html',
+      'file:///opt/Latchkey/resources/app.asar/out/renderer/index.html',
+      'file:///tmp/evil/index.html',
+      'about:blank',
+      'not a url',
+    ]) {
+      expect(check(frame({ url })), url).toBe(false);
+    }
   });
 
   it('refuses sub-frames, detached frames and missing frames', () => {
@@ -425,26 +436,33 @@ describe('IPC sender check', () => {
     expect(dev(frame({ url: 'http://localhost:5174/' }))).toBe(false);
     expect(dev(frame({ url: 'http://127.0.0.1:5173/' }))).toBe(false);
     expect(dev(frame({ url: 'https://localhost:5173/' }))).toBe(false);
-    expect(dev(frame({ url: FILE_URL }))).toBe(false);
+    expect(dev(frame({ url: APP_PAGE }))).toBe(false);
   });
 });
 
 describe('window policy', () => {
-  const APP = 'file:///opt/Latchkey/out/renderer/index.html';
+  const APP = 'app://latchkey/index.html';
 
-  it('recognises the app page and its resources', () => {
+  it('recognises the app page and its resources on exactly the app origin', () => {
     expect(isAppUrl(APP, APP)).toBe(true);
-    expect(isAppUrl('file:///opt/Latchkey/out/renderer/../renderer/index.html', APP)).toBe(true);
-    expect(isAppUrl('file:///opt/Latchkey/out/renderer/assets/index.js', APP)).toBe(false);
-    expect(isAppResourceUrl('file:///opt/Latchkey/out/renderer/assets/index.js', APP)).toBe(true);
-    expect(isAppResourceUrl('file:///opt/Latchkey/out/main/index.js', APP)).toBe(false);
+    expect(isAppUrl('app://latchkey/assets/../index.html', APP)).toBe(true);
+    expect(isAppUrl('app://latchkey/assets/index.js', APP)).toBe(false);
+    expect(isAppUrl('app://other/index.html', APP)).toBe(false);
+    expect(isAppUrl('file:///opt/Latchkey/out/renderer/index.html', APP)).toBe(false);
+    expect(isAppResourceUrl('app://latchkey/assets/index.js', APP)).toBe(true);
+    expect(isAppResourceUrl('app://other/assets/index.js', APP)).toBe(false);
+    expect(isAppResourceUrl('file:///opt/Latchkey/out/renderer/assets/index.js', APP)).toBe(false);
     expect(isAppResourceUrl('file:///etc/passwd', APP)).toBe(false);
+    expect(isAppResourceUrl('https://latchkey/index.html', APP)).toBe(false);
   });
 
   it('allows only reloads of the app; web links go to the system browser; the rest is denied', () => {
     expect(decideNavigation(APP, APP)).toBe('allow');
+    expect(decideNavigation(`${APP}#top`, APP)).toBe('allow');
     expect(decideNavigation('https://example.com/docs', APP)).toBe('open-external');
     expect(decideNavigation('http://127.0.0.1:4600/session/end', APP)).toBe('open-external');
+    expect(decideNavigation('app://other/index.html', APP)).toBe('deny');
+    expect(decideNavigation('file:///opt/Latchkey/out/renderer/index.html', APP)).toBe('deny');
     expect(decideNavigation('file:///etc/passwd', APP)).toBe('deny');
     expect(decideNavigation('javascript:alert(1)', APP)).toBe('deny');
     expect(decideNavigation('latchkey://callback', APP)).toBe('deny');
@@ -459,6 +477,7 @@ describe('window policy', () => {
   it('refuses permissions except clipboard writes from the app page', () => {
     expect(decidePermission('clipboard-sanitized-write', APP, APP)).toBe(true);
     expect(decidePermission('clipboard-sanitized-write', 'https://evil.example/', APP)).toBe(false);
+    expect(decidePermission('clipboard-sanitized-write', 'app://evil/index.html', APP)).toBe(false);
     for (const permission of ['clipboard-read', 'media', 'geolocation', 'notifications', 'openExternal', 'unknown']) {
       expect(decidePermission(permission, APP, APP)).toBe(false);
     }

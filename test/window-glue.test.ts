@@ -87,7 +87,7 @@ vi.mock('electron', () => {
 
 const { createAppWindows } = await import('../src/main/desktop/window');
 
-const RENDERER_URL = 'file:///opt/latchkey/out/renderer/index.html';
+const RENDERER_URL = 'app://latchkey/index.html';
 
 function event(url?: string): FakeEvent {
   return {
@@ -131,6 +131,7 @@ describe('window factory (fake electron)', () => {
       allowRunningInsecureContent: false,
       webviewTag: false,
       spellcheck: false,
+      devTools: false,
       disableBlinkFeatures: 'Auxclick',
     });
     expect(record.loaded).toEqual([RENDERER_URL]);
@@ -170,7 +171,7 @@ describe('window factory (fake electron)', () => {
     const reload = event(RENDERER_URL);
     navigate(reload);
     expect(reload.defaultPrevented).toBe(false);
-    for (const url of ['https://example.com/', 'file:///etc/passwd', 'javascript:alert(1)']) {
+    for (const url of ['https://example.com/', 'file:///etc/passwd', 'file:///opt/latchkey/out/renderer/index.html', 'app://latchkey.evil/index.html', 'javascript:alert(1)']) {
       const away = event(url);
       navigate(away);
       expect(away.defaultPrevented).toBe(true);

@@ -2,22 +2,37 @@
  * The desktop app's entry: app lifecycle, one instance per profile, and composition — the engine from
  * `app.ts`, the IPC router, the window. The session is restored before the window exists, so the first
  * thing the renderer is told is the real state (signed in or not), never a guess it has to correct.
+ *
+ * Everything here is glue: each decision it wires (app origin, CSP, window policy, menu, window placement,
+ * launch options) lives in a pure module beside it, and test/desktop-glue.test.ts runs this file against a
+ * fake `electron` to check what it wires and in which order.
  */
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, dialog, shell } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { app, dialog, ipcMain, Menu, nativeTheme, powerMonitor, protocol, screen, shell } from 'electron';
+import Store from 'electron-store';
 import { isAuthError } from '../../shared/errors';
 import { createLatchkey, type Latchkey } from '../app';
+import { APP_FOLDER_NAME } from '../store/paths';
+import { openUrlWithCommand } from '../system-browser';
+import { APP_PAGE_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol';
+import { contentSecurityPolicy } from './csp';
 import { appSenderCheck, broadcastStateChanges, registerIpc } from './ipc';
 import { createIpcRouter } from './ipc-router';
 import { parseLaunchOptions } from './launch-options';
-import { openUrlWithCommand } from '../system-browser';
+import { appMenuTemplate } from './menu';
+import { windowBackground } from './theme';
 import { createAppWindows } from './window';
 import { isExternalWebUrl } from './window-policy';
+import { parseWindowState, placeWindow, type WindowState } from './window-state';
+
+/** The application id: Windows groups the taskbar and notifications by it (the installer registers the same). */
+export const APP_ID = 'dev.latchkey.app';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PRELOAD_PATH = join(here, '..', 'preload', 'index.cjs');
-const INDEX_HTML_PATH = join(here, '..', 'renderer', 'index.html');
+const RENDERER_DIR = join(here, '..', 'renderer');
 
 /** The engine promises that its log lines carry no secret; they go to stderr for whoever started the app. */
 function log(line: string): void {
@@ -27,17 +42,22 @@ function log(line: string): void {
 const launch = parseLaunchOptions(process.argv, process.env);
 // A packaged app never loads a page named by an environment variable.
 const devServerUrl = app.isPackaged ? undefined : launch.devServerUrl;
-const rendererUrl = devServerUrl ?? pathToFileURL(INDEX_HTML_PATH).href;
+const development = !app.isPackaged;
+const rendererUrl = devServerUrl ?? APP_PAGE_URL;
+
+// Must happen before the app is ready: Chromium learns its schemes at start-up.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
 /**
- * The window profile (Chromium storage, and the single-instance lock) sits with the config it serves: the
- * default `<appData>/Latchkey`, or a hidden folder next to an explicitly chosen config file. Two configs
- * are two independent profiles, and a run against a test config never meets the person's own app.
+ * The window profile (Chromium storage, window placement, and the single-instance lock) sits with the config
+ * it serves: the default `<appData>/Latchkey` — the folder of the CLI's default config.yaml, whatever the
+ * packaged app's name — or a hidden folder next to an explicitly chosen config file. Two configs are two
+ * independent profiles, and a run against a test config never meets the person's own app.
  */
 app.setPath(
   'userData',
   launch.configPath === undefined
-    ? join(app.getPath('appData'), 'Latchkey')
+    ? join(app.getPath('appData'), APP_FOLDER_NAME)
     : join(dirname(resolve(launch.configPath)), '.latchkey-window'),
 );
 
@@ -78,18 +98,73 @@ function closeBeforeQuit(latchkey: Latchkey): void {
   });
 }
 
+/** Serves the built renderer on app://latchkey (app-protocol.ts decides every answer). */
+function serveRenderer(): void {
+  const csp = contentSecurityPolicy();
+  protocol.handle(APP_SCHEME, async (request) => {
+    const answer = await serveAppRequest(
+      { url: request.url, method: request.method },
+      { root: RENDERER_DIR, csp, readFile: (file) => readFile(file) },
+    );
+    return new Response(answer.body, { status: answer.status, headers: answer.headers });
+  });
+}
+
+/**
+ * The window's last size and position, kept with electron-store in the window profile folder (a preference
+ * of this machine's app, not part of config.yaml). electron-store also answers a synchronous IPC message of
+ * its own so that renderers can open stores; Latchkey's renderer never does, and the only IPC the main
+ * process answers is the contract's (ipc.ts), so that listener is removed again.
+ */
+function windowStateStore(): { load(): WindowState | null; save(state: WindowState): void } {
+  let store: Store<{ window?: unknown }> | null = null;
+  try {
+    store = new Store<{ window?: unknown }>({
+      name: 'window-state',
+      cwd: app.getPath('userData'),
+      configFileMode: 0o600,
+      clearInvalidConfig: true,
+    });
+  } catch (error) {
+    log(`window state unavailable: ${error instanceof Error ? error.name : 'unknown error'}`);
+  } finally {
+    ipcMain.removeAllListeners('electron-store-get-data');
+  }
+  return {
+    load: () => (store === null ? null : parseWindowState(store.get('window'))),
+    save: (state) => {
+      try {
+        store?.set('window', state);
+      } catch (error) {
+        log(`window state not saved: ${error instanceof Error ? error.name : 'unknown error'}`);
+      }
+    },
+  };
+}
+
 async function start(): Promise<void> {
+  await app.whenReady();
+  if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+  serveRenderer();
+  Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate({ platform: process.platform, development, appName: app.getName() })));
+
+  const windowState = windowStateStore();
   const windows = createAppWindows({
     rendererUrl,
     preloadPath: PRELOAD_PATH,
     ...(devServerUrl !== undefined ? { devServerUrl } : {}),
+    development,
+    placement: () => placeWindow(windowState.load(), screen.getAllDisplays().map((display) => display.workArea)),
+    saveState: (state) => windowState.save(state),
+    backgroundColor: () => windowBackground(nativeTheme.shouldUseDarkColors),
     log,
   });
   app.on('second-instance', () => {
     windows.focusFirst();
   });
-
-  await app.whenReady();
+  nativeTheme.on('updated', () => {
+    for (const win of windows.all()) win.setBackgroundColor(windowBackground(nativeTheme.shouldUseDarkColors));
+  });
 
   let latchkey: Latchkey;
   try {
@@ -106,6 +181,10 @@ async function start(): Promise<void> {
     return;
   }
   closeBeforeQuit(latchkey);
+  powerMonitor.on('resume', () => {
+    // Timers did not run while the machine slept: refresh whatever fell due meanwhile.
+    latchkey.recheck().catch((error: unknown) => log(`re-check after resume failed: ${isAuthError(error) ? error.code : 'unexpected error'}`));
+  });
 
   try {
     await latchkey.restore();

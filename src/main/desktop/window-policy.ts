@@ -5,8 +5,8 @@
  */
 
 /**
- * Where the app's renderer lives: the built `index.html` as a `file:` URL, or in development the
- * electron-vite dev server (`ELECTRON_RENDERER_URL`).
+ * Where the app's renderer lives: the built renderer on the app's own origin (`app://latchkey/index.html`,
+ * see app-protocol.ts), or in development the electron-vite dev server (`ELECTRON_RENDERER_URL`).
  */
 export type RendererUrl = string;
 
@@ -19,31 +19,33 @@ function parse(url: string): URL | null {
 }
 
 /**
- * True when `candidate` is the app's own renderer page. For `file:` that is the one `index.html` (query and
- * fragment aside: the renderer may use them for its own routing) — a page elsewhere on disk is not the app.
- * For the dev server it is any page of that exact origin.
+ * True when `candidate` is the app's own renderer page. On the `app:` origin that is the one page (query and
+ * fragment aside: the renderer may use them for its own routing) on exactly that host; for the dev server
+ * it is any page of that exact origin. Nothing else is the app: no `file:` page (the app never loads one,
+ * and every file on disk would share its opaque origin), no other host of the scheme, no other scheme.
  */
 export function isAppUrl(candidate: string, rendererUrl: RendererUrl): boolean {
   const app = parse(rendererUrl);
   const url = parse(candidate);
   if (app === null || url === null) return false;
-  if (app.protocol === 'file:') {
-    // URL parsing has already resolved `..` segments and normalised percent-encoding of the path.
-    return url.protocol === 'file:' && url.host === app.host && url.pathname === app.pathname;
+  if (app.protocol === 'app:') {
+    return sameAppOrigin(url, app) && url.pathname === app.pathname;
   }
   if (app.protocol !== 'http:' && app.protocol !== 'https:') return false;
   return url.origin === app.origin;
 }
 
-/** True for resources the app's own page loads (scripts, styles, images next to `index.html`). */
+/** `app:` is not a scheme the URL standard knows, so its origin is compared part by part. */
+function sameAppOrigin(url: URL, app: URL): boolean {
+  return url.protocol === 'app:' && url.host === app.host && url.username === '' && url.password === '';
+}
+
+/** True for resources the app's own page loads (scripts, styles, images of the renderer bundle). */
 export function isAppResourceUrl(candidate: string, rendererUrl: RendererUrl): boolean {
   const app = parse(rendererUrl);
   const url = parse(candidate);
   if (app === null || url === null) return false;
-  if (app.protocol === 'file:') {
-    const folder = app.pathname.slice(0, app.pathname.lastIndexOf('/') + 1);
-    return url.protocol === 'file:' && url.host === app.host && url.pathname.startsWith(folder);
-  }
+  if (app.protocol === 'app:') return sameAppOrigin(url, app);
   return isAppUrl(candidate, rendererUrl);
 }
 

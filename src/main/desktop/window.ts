@@ -5,6 +5,7 @@
  */
 import { BrowserWindow, shell, type Session, type WebContents } from 'electron';
 import { contentSecurityPolicy } from './csp';
+import { DEFAULT_WINDOW_SIZE, MIN_WINDOW_SIZE, type WindowPlacement, type WindowState } from './window-state';
 import {
   decideNavigation,
   decidePermission,
@@ -15,12 +16,20 @@ import {
 } from './window-policy';
 
 export interface AppWindowsOptions {
-  /** The renderer page: `file:` URL of the built index.html, or the dev server in development. */
+  /** The renderer page: `app://latchkey/index.html` (app-protocol.ts), or the dev server in development. */
   rendererUrl: RendererUrl;
   /** The built preload script (`out/preload/index.cjs`). */
   preloadPath: string;
   /** Set in development only: the CSP then lets Vite's dev server and hot reload through. */
   devServerUrl?: string;
+  /** Development (not packaged): the developer tools can be opened. Packaged windows have none. */
+  development?: boolean;
+  /** Where a new window opens (window-state.ts); default: the default size, centred. */
+  placement?: () => WindowPlacement;
+  /** Told the window's normal bounds and maximized state when it closes, to be remembered. */
+  saveState?: (state: WindowState) => void;
+  /** The colour behind the page until it paints (theme.ts), so a dark theme never flashes white. */
+  backgroundColor?: () => string;
   log?: (line: string) => void;
 }
 
@@ -47,9 +56,8 @@ function openExternally(url: string, log: (line: string) => void): void {
 
 /**
  * Session-wide rules: refuse web permissions, and send the app's CSP as a response header with the app's
- * own pages — also in development, where the page comes from Vite's dev server. (For `file:` pages the
- * renderer's index.html carries the same policy in a meta tag, in case a platform does not run the header
- * hook for files.)
+ * own pages — also in development, where the page comes from Vite's dev server. (The `app:` protocol
+ * handler sends the same header itself, and the renderer's index.html carries the policy in a meta tag.)
  */
 function hardenSession(session: Session, options: AppWindowsOptions): void {
   if (hardenedSessions.has(session)) return;
@@ -100,14 +108,17 @@ export function createAppWindows(options: AppWindowsOptions): AppWindows {
   const windows = new Set<BrowserWindow>();
 
   const create = (): BrowserWindow => {
+    const place = options.placement?.() ?? { ...DEFAULT_WINDOW_SIZE, maximized: false };
     const win = new BrowserWindow({
-      width: 980,
-      height: 720,
-      minWidth: 720,
-      minHeight: 540,
+      ...(place.x !== undefined && place.y !== undefined ? { x: place.x, y: place.y } : {}),
+      width: place.width,
+      height: place.height,
+      minWidth: MIN_WINDOW_SIZE.width,
+      minHeight: MIN_WINDOW_SIZE.height,
       title: 'Latchkey',
       // Shown on ready-to-show: the first thing the person sees is a painted page, never a blank frame.
       show: false,
+      ...(options.backgroundColor !== undefined ? { backgroundColor: options.backgroundColor() } : {}),
       autoHideMenuBar: true,
       webPreferences: {
         preload: options.preloadPath,
@@ -120,6 +131,7 @@ export function createAppWindows(options: AppWindowsOptions): AppWindows {
         allowRunningInsecureContent: false,
         webviewTag: false,
         spellcheck: false,
+        devTools: options.development === true,
         // Middle clicks fire auxclick rather than click, so they slip past anything that guards clicks and
         // can ask for new windows; the app has no use for them, so Blink does not offer the event at all.
         disableBlinkFeatures: 'Auxclick',
@@ -127,7 +139,14 @@ export function createAppWindows(options: AppWindowsOptions): AppWindows {
     });
     windows.add(win);
     win.on('closed', () => windows.delete(win));
-    win.once('ready-to-show', () => win.show());
+    win.once('ready-to-show', () => {
+      if (place.maximized) win.maximize();
+      win.show();
+    });
+    win.on('close', () => {
+      // getNormalBounds: the size to come back to, not the maximized or full-screen one.
+      options.saveState?.({ bounds: win.getNormalBounds(), maximized: win.isMaximized() });
+    });
 
     hardenSession(win.webContents.session, options);
     guardContents(win.webContents, options, log);
