@@ -3,6 +3,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// An installed Latchkey runs this file on its Electron binary with ELECTRON_RUN_AS_NODE=1 (build/bin/latchkey).
+// The variable has done its job once this process runs; programs the CLI starts (the browser, which may
+// itself be an Electron app) must not inherit it.
+delete process.env.ELECTRON_RUN_AS_NODE;
+
 const built = fileURLToPath(new URL('../out/main/cli.js', import.meta.url));
 if (!existsSync(built)) {
   process.stderr.write('latchkey: the CLI is not built yet. Run `npm run build` in the Latchkey folder first.\n');

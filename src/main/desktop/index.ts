@@ -16,6 +16,7 @@ import { isAuthError } from '../../shared/errors';
 import { createLatchkey, type Latchkey } from '../app';
 import { APP_FOLDER_NAME } from '../store/paths';
 import { openUrlWithCommand } from '../system-browser';
+import { APP_ID } from './app-identity';
 import { APP_PAGE_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol';
 import { contentSecurityPolicy } from './csp';
 import { appSenderCheck, broadcastStateChanges, registerIpc } from './ipc';
@@ -26,9 +27,6 @@ import { windowBackground } from './theme';
 import { createAppWindows } from './window';
 import { isExternalWebUrl } from './window-policy';
 import { parseWindowState, placeWindow, type WindowState } from './window-state';
-
-/** The application id: Windows groups the taskbar and notifications by it (the installer registers the same). */
-export const APP_ID = 'dev.latchkey.app';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PRELOAD_PATH = join(here, '..', 'preload', 'index.cjs');
