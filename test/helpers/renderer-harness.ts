@@ -15,9 +15,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { APP_ORIGIN, serveAppRequest } from '../../src/main/desktop/app-protocol';
 import { contentSecurityPolicy } from '../../src/main/desktop/csp';
 import { createIpcRouter, type IpcRouter } from '../../src/main/desktop/ipc-router';
 import type { SessionEngine, SessionState } from '../../src/shared/session';
@@ -79,44 +80,27 @@ export async function rendererBundleDir(): Promise<string> {
 // ---------------------------------------------------------------------------------------------------------
 // The static server
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
-
 export interface StaticServer {
   url: string;
   close(): Promise<void>;
 }
 
-/** Serves a folder on 127.0.0.1 (ephemeral port), with the app window's CSP on every response. */
+/**
+ * Serves a folder on 127.0.0.1 (ephemeral port) exactly as the app's app://latchkey protocol serves the
+ * built renderer: every answer comes from the same `serveAppRequest` (file mapping, types, CSP, refusals),
+ * so the renderer tests also load the bundle the way the packaged app does.
+ */
 export async function serveStatic(root: string): Promise<StaticServer> {
   const base = resolve(root);
   const csp = contentSecurityPolicy();
   const server = createServer((request, response) => {
     void (async () => {
-      const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
-      const file = resolve(base, `.${pathname === '/' ? '/index.html' : pathname}`);
-      const inside = relative(base, file);
-      const headers = { 'Content-Security-Policy': csp, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' };
-      if (request.method !== 'GET' || inside.startsWith('..') || inside.split(sep).includes('..')) {
-        response.writeHead(404, headers).end();
-        return;
-      }
-      try {
-        const body = await readFile(file);
-        response
-          .writeHead(200, { ...headers, 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' })
-          .end(body);
-      } catch {
-        response.writeHead(404, headers).end();
-      }
+      const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+      const answer = await serveAppRequest(
+        { url: `${APP_ORIGIN}${path}`, method: request.method ?? 'GET' },
+        { root: base, csp, readFile: (file) => readFile(file) },
+      );
+      response.writeHead(answer.status, { ...answer.headers, 'Cache-Control': 'no-store' }).end(answer.body ?? undefined);
     })();
   });
   await new Promise<void>((done, fail) => {

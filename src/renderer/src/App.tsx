@@ -1,12 +1,15 @@
 /**
  * Picks the screen from the session main owns. Until main has answered, nothing but the background is drawn,
  * so a reload of a signed-in window never flashes the sign-in screen.
+ *
+ * The dashboard is its own bundle chunk, loaded when it is shown (or, signed out, once the sign-in screen
+ * is up): the sign-in screen never waits for dashboard code. Its fallback is the bare background, like the
+ * wait for main's answer, so a signed-in start goes from background straight to the painted dashboard.
  */
-import { useCallback, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import type { ErrorInfo } from '../../shared/errors';
 import type { AccountSummary, SignOutResult } from '../../shared/session';
 import { ConfigProblemScreen } from './components/ConfigProblemScreen';
-import { Dashboard } from './components/Dashboard';
 import type { SignedOutAccount } from './components/EndSessionOffer';
 import { ErrorView } from './components/ErrorView';
 import { SignInScreen } from './components/SignInScreen';
@@ -15,6 +18,9 @@ import { useProviders } from './hooks/useProviders';
 import { useSession } from './hooks/useSession';
 import { toErrorInfo } from './lib/error-info';
 import { activeAccount, providerLabel } from './lib/session-view';
+
+const loadDashboard = () => import('./components/Dashboard');
+const Dashboard = lazy(async () => ({ default: (await loadDashboard()).Dashboard }));
 
 export function App() {
   const session = useSession();
@@ -51,6 +57,11 @@ export function App() {
   }, []);
 
   const { state } = session;
+  const known = state !== null;
+  useEffect(() => {
+    // Once the first screen is up, fetch the dashboard in the background: signing in then shows it at once.
+    if (known) void loadDashboard().catch(() => undefined);
+  }, [known]);
   if (session.error && !state) {
     return (
       <main className="screen screen-centered" data-testid="load-problem">
@@ -73,18 +84,20 @@ export function App() {
   const account = activeAccount(state);
   if (account) {
     return (
-      <Dashboard
-        state={state}
-        account={account}
-        providers={providers}
-        pendingProvider={pendingProvider}
-        signInError={signInError}
-        signedOut={signedOut}
-        onSignIn={signIn}
-        onSignedOut={onSignedOut}
-        onDismissSignInError={() => setSignInError(null)}
-        onDismissSignedOut={() => setSignedOut(null)}
-      />
+      <Suspense fallback={<div className="app-background" aria-busy="true" />}>
+        <Dashboard
+          state={state}
+          account={account}
+          providers={providers}
+          pendingProvider={pendingProvider}
+          signInError={signInError}
+          signedOut={signedOut}
+          onSignIn={signIn}
+          onSignedOut={onSignedOut}
+          onDismissSignInError={() => setSignInError(null)}
+          onDismissSignedOut={() => setSignedOut(null)}
+        />
+      </Suspense>
     );
   }
 
