@@ -201,6 +201,8 @@ describe('Latchkey desktop app in Electron', () => {
       const first = await launch();
       try {
         await first.page.locator('[data-testid="sign-in"]').waitFor({ state: 'visible', timeout: 60_000 });
+        // The built renderer comes from the app's own origin (src/main/desktop/app-protocol.ts), never file://.
+        expect(first.page.url()).toBe('app://latchkey/index.html');
         await first.page.locator('[data-testid="provider-demo"]').click();
         await expectDashboard(first.page);
 
