@@ -4,6 +4,7 @@
  * navigation/permission policy and the Content-Security-Policy text.
  */
 import { describe, expect, it } from 'vitest';
+import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, UserSummary } from '../src/shared/accounts';
 import { AuthError } from '../src/shared/errors';
 import { IPC_CHANNELS, type IpcResult } from '../src/shared/ipc';
 import type {
@@ -51,6 +52,12 @@ const STATE: SessionState = {
 const PROVIDERS: ProviderSummary[] = [{ name: 'demo', label: 'Demo', embedded: true, mark: 'demo' }];
 
 const EVENTS: AuthEvent[] = [{ at: '2026-01-01T00:00:00.000Z', kind: 'sign_in', accountKey: ALICE.key, outcome: 'ok' }];
+
+const USERS: UserSummary[] = [
+  { key: 'ada', name: 'Ada', provider: 'team', local: true, roles: ['admin'], providerRoles: [], signedIn: true, failedLoginAttempts: 0, mustChangePassword: false },
+];
+
+const LOCAL_INFO: LocalAccountsInfo = { provider: 'team', label: 'Team', registration: true, passwordRules: ['At least 8 characters'], minLength: 8 };
 
 type Call = { method: string; args: unknown[] };
 
@@ -109,6 +116,33 @@ class RecordingEngine implements SessionEngine {
   async recentEvents(...args: [limit?: number]): Promise<AuthEvent[]> {
     this.record('recentEvents', args);
     return EVENTS;
+  }
+  hasRole(...args: [role: string, accountKey?: string]): boolean {
+    this.record('hasRole', args);
+    return true;
+  }
+  listUsers(): UserSummary[] {
+    this.record('listUsers', []);
+    return USERS;
+  }
+  localAccountsInfo(): LocalAccountsInfo | null {
+    this.record('localAccountsInfo', []);
+    return LOCAL_INFO;
+  }
+  async signInLocal(request: LocalSignInRequest): Promise<AccountSummary> {
+    this.record('signInLocal', [request]);
+    return ALICE;
+  }
+  async register(request: RegistrationRequest): Promise<AccountSummary> {
+    this.record('register', [request]);
+    return ALICE;
+  }
+  async changePassword(request: PasswordChangeRequest): Promise<void> {
+    this.record('changePassword', [request]);
+  }
+  async updateDetails(update: DetailsUpdate): Promise<AccountSummary> {
+    this.record('updateDetails', [update]);
+    return ALICE;
   }
   onStateChange(listener: (state: SessionState) => void): () => void {
     this.listeners.add(listener);
@@ -179,6 +213,34 @@ describe('IPC router: happy paths', () => {
     },
     { channel: 'events:recent', args: [], call: { method: 'recentEvents', args: [] }, value: EVENTS },
     { channel: 'events:recent', args: [10], call: { method: 'recentEvents', args: [10] }, value: EVENTS },
+    { channel: 'access:has-role', args: ['admin'], call: { method: 'hasRole', args: ['admin'] }, value: true },
+    { channel: 'access:has-role', args: ['admin', 'ada'], call: { method: 'hasRole', args: ['admin', 'ada'] }, value: true },
+    { channel: 'admin:users', args: [], call: { method: 'listUsers', args: [] }, value: USERS },
+    { channel: 'local:info', args: [], call: { method: 'localAccountsInfo', args: [] }, value: LOCAL_INFO },
+    {
+      channel: 'local:sign-in',
+      args: [{ identifier: 'ada', password: 'pw-1' }],
+      call: { method: 'signInLocal', args: [{ identifier: 'ada', password: 'pw-1' }] },
+      value: ALICE,
+    },
+    {
+      channel: 'local:register',
+      args: [{ username: 'ada', email: 'ada@example.com', password: 'pw-1', firstName: 'Ada' }],
+      call: { method: 'register', args: [{ username: 'ada', email: 'ada@example.com', password: 'pw-1', firstName: 'Ada' }] },
+      value: ALICE,
+    },
+    {
+      channel: 'local:change-password',
+      args: [{ currentPassword: 'pw-1', newPassword: 'pw-2' }],
+      call: { method: 'changePassword', args: [{ currentPassword: 'pw-1', newPassword: 'pw-2' }] },
+      value: null,
+    },
+    {
+      channel: 'account:update-details',
+      args: [{ accountKey: 'ada', email: 'ada@example.org' }],
+      call: { method: 'updateDetails', args: [{ accountKey: 'ada', email: 'ada@example.org' }] },
+      value: ALICE,
+    },
   ];
 
   it('covers every channel of the contract', () => {

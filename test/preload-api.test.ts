@@ -4,6 +4,7 @@
  * state-change subscriptions can be ended.
  */
 import { describe, expect, it } from 'vitest';
+import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, UserSummary } from '../src/shared/accounts';
 import { AuthError, isAuthError } from '../src/shared/errors';
 import type { IpcEventName, IpcEvents, IpcResult, IpcTransport } from '../src/shared/ipc';
 import type {
@@ -96,6 +97,32 @@ class MemoryEngine implements SessionEngine {
     this.received.push(['recentEvents', ...args]);
     return [{ at: '2026-01-01T00:00:00.000Z', kind: 'sign_in', accountKey: ALICE.key, outcome: 'ok' }];
   }
+  hasRole(...args: [role: string, accountKey?: string]): boolean {
+    this.received.push(['hasRole', ...args]);
+    return args[0] === 'viewer';
+  }
+  listUsers(): UserSummary[] {
+    this.received.push(['listUsers']);
+    throw new AuthError('forbidden', 'Listing accounts needs the "admin" role.');
+  }
+  localAccountsInfo(): LocalAccountsInfo | null {
+    return { provider: 'team', label: 'Team', registration: false, passwordRules: ['At least 8 characters'], minLength: 8 };
+  }
+  async signInLocal(request: LocalSignInRequest): Promise<AccountSummary> {
+    this.received.push(['signInLocal', request.identifier]);
+    throw new AuthError('locked_out', 'Too many wrong passwords.', { retryAt: '2030-01-01T00:15:00.000Z', hint: 'Wait.' });
+  }
+  async register(request: RegistrationRequest): Promise<AccountSummary> {
+    this.received.push(['register', request.username]);
+    return ALICE;
+  }
+  async changePassword(request: PasswordChangeRequest): Promise<void> {
+    this.received.push(['changePassword', request.accountKey]);
+  }
+  async updateDetails(update: DetailsUpdate): Promise<AccountSummary> {
+    this.received.push(['updateDetails', update.accountKey]);
+    return ALICE;
+  }
   onStateChange(listener: (state: SessionState) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -186,6 +213,32 @@ describe('preload API over the router', () => {
       api.session.signOut({ accountKey: 'demo-alice', everywhere: true } as unknown as SignOutOptions),
     ).rejects.toMatchObject({ code: 'invalid_argument' });
     expect(engine.received).toEqual([]);
+  });
+
+  it('asks for roles and local accounts: values, forbidden, and locked_out with the time it lifts', async () => {
+    const { api, engine, transport } = setup();
+    expect(await api.accounts.hasRole('viewer')).toBe(true);
+    expect(await api.accounts.hasRole('admin', 'demo-alice')).toBe(false);
+    expect(await api.accounts.localInfo()).toMatchObject({ provider: 'team', registration: false });
+    await expect(api.accounts.listUsers()).rejects.toMatchObject({ code: 'forbidden' });
+    const locked = await api.accounts.signInLocal({ identifier: 'ada', password: 'not-shown-anywhere' }).catch((e: unknown) => e);
+    expect(locked).toMatchObject({ code: 'locked_out', retryAt: '2030-01-01T00:15:00.000Z', hint: 'Wait.' });
+    expect(structuredClone(toBridgedRejection(locked))).toMatchObject({ code: 'locked_out', retryAt: '2030-01-01T00:15:00.000Z' });
+    expect(await api.accounts.register({ username: 'ada', email: 'ada@example.com', password: 'long enough' })).toEqual(ALICE);
+    expect(await api.accounts.changePassword({ currentPassword: 'a', newPassword: 'b' })).toBeUndefined();
+    expect(await api.accounts.updateDetails({ accountKey: 'ada', name: 'Ada L.' })).toEqual(ALICE);
+    await expect(api.accounts.signInLocal({ identifier: 'ada', password: '' })).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(api.accounts.register({ username: 'ada', email: 'ada@example.com', password: 'pw', role: 'admin' } as unknown as RegistrationRequest)).rejects.toMatchObject({ code: 'invalid_argument' });
+    expect(engine.received).toEqual([
+      ['hasRole', 'viewer'],
+      ['hasRole', 'admin', 'demo-alice'],
+      ['listUsers'],
+      ['signInLocal', 'ada'],
+      ['register', 'ada'],
+      ['changePassword', undefined],
+      ['updateDetails', 'ada'],
+    ]);
+    expect(transport.sentArgs[0]).toEqual(['viewer']);
   });
 
   it('reports unexpected failures as internal without their text', async () => {

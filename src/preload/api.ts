@@ -12,6 +12,7 @@
  */
 import { AUTH_ERROR_CODES, AuthError, type AuthErrorCode, type ErrorInfo } from '../shared/errors';
 import type { IpcArgs, IpcChannel, IpcEventName, IpcResult, IpcTransport, IpcValue, LatchkeyApi } from '../shared/ipc';
+import { createAccountsApi, guardAccountsApi } from './accounts-api';
 
 /** Checks of answers and events against the contract: each returns what is wrong, or null. */
 export interface AnswerChecks {
@@ -46,8 +47,9 @@ export function authErrorFromInfo(info: unknown): AuthError {
   if (!isRecord(info)) return new AuthError('internal', 'The main process answered with a malformed error.');
   const code = isAuthErrorCode(info.code) ? info.code : 'internal';
   const message = typeof info.message === 'string' ? info.message : 'Unknown error.';
-  const options: { hint?: string; location?: ErrorInfo['location'] } = {};
+  const options: { hint?: string; location?: ErrorInfo['location']; retryAt?: string } = {};
   if (typeof info.hint === 'string') options.hint = info.hint;
+  if (typeof info.retryAt === 'string') options.retryAt = info.retryAt;
   const location = info.location;
   if (isRecord(location) && typeof location.file === 'string') {
     const loc: NonNullable<ErrorInfo['location']> = { file: location.file };
@@ -130,6 +132,7 @@ export function createLatchkeyApi(transport: IpcTransport, options: LatchkeyApiO
         };
       },
     },
+    accounts: createAccountsApi(call),
     providers: {
       list: () => call('providers:list'),
     },
@@ -173,6 +176,7 @@ export function withBridgeSafeErrors(api: LatchkeyApi): LatchkeyApi {
       openEndSession: guard(api.session.openEndSession),
       onChange: api.session.onChange,
     },
+    accounts: guardAccountsApi(api.accounts, guard),
     providers: { list: guard(api.providers.list) },
     events: { recent: guard(api.events.recent) },
   };

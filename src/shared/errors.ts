@@ -35,6 +35,22 @@ export const AUTH_ERROR_CODES = [
   'unknown_account',
   /** The operation needs a signed-in account and there is none. */
   'not_signed_in',
+  /** config.yaml's `access:` rules do not let this person sign in (or register with that e-mail). */
+  'not_allowed',
+  /** The account lacks the role the operation needs. */
+  'forbidden',
+  /** A local sign-in with a username or password that does not match (never says which). */
+  'invalid_credentials',
+  /** Too many failed attempts: sign-ins of this local account are refused until `retryAt`. */
+  'locked_out',
+  /** The password was a one-time code (or expired): choose a new one to finish signing in. */
+  'password_change_required',
+  /** A new password does not meet `access.password_policy`. */
+  'weak_password',
+  /** `access.registration` is off. */
+  'registration_closed',
+  /** That username or e-mail already belongs to an account. */
+  'account_exists',
   /** A sign-in is already in progress. */
   'busy',
   /** The loopback redirect URI(s) registered for the provider cannot be listened on (port in use). */
@@ -55,12 +71,15 @@ export interface ErrorInfo {
   hint?: string;
   /** For config_invalid: where the problem is. */
   location?: { file: string; line?: number; column?: number };
+  /** For locked_out: the ISO time from which another attempt is accepted. */
+  retryAt?: string;
 }
 
 export interface AuthErrorOptions {
   cause?: unknown;
   hint?: string;
   location?: ErrorInfo['location'];
+  retryAt?: string;
 }
 
 export class AuthError extends Error {
@@ -68,18 +87,21 @@ export class AuthError extends Error {
   readonly code: AuthErrorCode;
   readonly hint?: string;
   readonly location?: ErrorInfo['location'];
+  readonly retryAt?: string;
 
   constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     if (options.hint !== undefined) this.hint = options.hint;
     if (options.location !== undefined) this.location = options.location;
+    if (options.retryAt !== undefined) this.retryAt = options.retryAt;
   }
 
   toInfo(): ErrorInfo {
     const info: ErrorInfo = { code: this.code, message: this.message };
     if (this.hint !== undefined) info.hint = this.hint;
     if (this.location !== undefined) info.location = this.location;
+    if (this.retryAt !== undefined) info.retryAt = this.retryAt;
     return info;
   }
 }

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { AUTH_ERROR_CODES, type ErrorInfo } from './errors';
+import { accountAnswerSchemas } from './accounts-ipc-answers';
 import type { IpcChannel, IpcEventName, IpcEvents, IpcValue } from './ipc';
 import type { AccountSummary, AuthEvent, ProviderMark, ProviderSummary, SessionState, SignInProgress, SignOutResult } from './session';
 
@@ -46,6 +47,7 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
     code: z.enum(AUTH_ERROR_CODES),
     message: z.string(),
     hint: z.string().optional(),
+    retryAt: z.string().optional(),
     location: z.looseObject({ file: z.string(), line: z.number().optional(), column: z.number().optional() }).optional(),
   });
 
@@ -60,6 +62,7 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
     lastName: z.string().optional(),
     picture: z.string().optional(),
     roles: z.array(z.string()),
+    local: z.boolean().optional(),
     signedIn: z.boolean(),
     signedInAt: z.string().optional(),
     lastRefreshAt: z.string().optional(),
@@ -129,6 +132,7 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
     'session:sign-out': signOutResult,
     'session:open-end-session': z.null(),
     'events:recent': z.array(authEvent),
+    ...accountAnswerSchemas(accountSummary),
   };
 
   const events: EventSchemas = {

@@ -5,6 +5,7 @@
  * Renderer -> main is `invoke` only; main -> renderer is named events. Every handler answers an envelope,
  * because errors thrown through `ipcMain.handle` lose everything but their message.
  */
+import { ACCOUNTS_CHANNELS, type AccountsApi, type AccountsIpcContract } from './accounts-ipc';
 import type { ErrorInfo } from './errors';
 import type {
   AccountSummary,
@@ -16,7 +17,7 @@ import type {
 } from './session';
 
 /** Every invoke channel: its arguments and its result. */
-export interface IpcContract {
+export interface IpcContract extends AccountsIpcContract {
   'session:get': { args: []; result: SessionState };
   /** Reads config.yaml and the keychain again (after the person fixed the file, or unlocked the keyring). */
   'session:reload': { args: []; result: SessionState };
@@ -48,6 +49,7 @@ export const IPC_CHANNELS = [
   'session:sign-out',
   'session:open-end-session',
   'events:recent',
+  ...ACCOUNTS_CHANNELS,
 ] as const satisfies readonly IpcChannel[];
 
 /** What every handler answers. */
@@ -87,4 +89,6 @@ export interface LatchkeyApi {
   };
   providers: { list(): Promise<ProviderSummary[]> };
   events: { recent(limit?: number): Promise<AuthEvent[]> };
+  /** Who may sign in, roles and local accounts (src/shared/accounts-ipc.ts). */
+  accounts: AccountsApi;
 }

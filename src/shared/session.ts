@@ -2,6 +2,7 @@
  * Session contracts shared by the engine, the IPC layer, the preload API and the renderer.
  * Everything here is safe to show: summaries and expiry times, never a token.
  */
+import type { AccountsEngine } from './accounts';
 import type { ErrorInfo } from './errors';
 
 /** One account as the UI sees it. */
@@ -17,7 +18,10 @@ export interface AccountSummary {
   lastName?: string;
   /** The picture as a `data:` URL fetched by the main process (the window loads no remote image). */
   picture?: string;
+  /** Its own roles (config.yaml) and, where access.roles_claim is set, those its provider contributes. */
   roles: string[];
+  /** A local account (username and password, `local: true` provider) rather than a third-party one. */
+  local?: boolean;
   /** Whether the account currently has a session (tokens in the keychain, not signed out). */
   signedIn: boolean;
   /** ISO time of the sign-in that started the current session. */
@@ -121,7 +125,7 @@ export interface AuthEvent {
  * The session engine as the IPC router and the CLI use it. Implemented in src/main/auth/session-manager.ts.
  * Every state change is persisted (YAML + keychain) before listeners hear of it.
  */
-export interface SessionEngine {
+export interface SessionEngine extends AccountsEngine {
   getState(): SessionState;
   /** Reads config.yaml and the keychain again, as at start-up (e.g. after the person fixed the file). */
   reload(): Promise<SessionState>;

@@ -71,6 +71,13 @@ class ScriptedEngine {
       reopenBrowser: refuse,
       openEndSession: refuse,
       recentEvents: async () => this.events as AuthEvent[],
+      localAccountsInfo: () => null,
+      signInLocal: refuse,
+      register: refuse,
+      changePassword: refuse,
+      updateDetails: refuse,
+      hasRole: () => false,
+      listUsers: () => [],
       onStateChange: () => () => undefined,
     };
   }

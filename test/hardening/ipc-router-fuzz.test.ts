@@ -13,6 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { createIpcRouter } from '../../src/main/desktop/ipc-router';
 import { IPC_CHANNELS, type IpcChannel } from '../../src/shared/ipc';
+import { expectedAccountCall, isAccountsChannel, nearValidAccountArg } from './accounts-contract';
 import { createRng, fuzzSeed, type Rng } from './fuzz-random';
 import { isAccountKey, isEventLimit, isProviderName, isSignOutOptions, RecordingEngine, type RecordedCall } from './recording-engine';
 
@@ -160,7 +161,7 @@ function nearValidArg(rng: Rng, channel: IpcChannel): unknown {
       return options;
     }
     default:
-      return randomValue(rng);
+      return isAccountsChannel(channel) ? nearValidAccountArg(rng, channel, KEYISH, MARKER, randomValue) : randomValue(rng);
   }
 }
 
@@ -205,6 +206,14 @@ function expectedCall(channel: IpcChannel, args: unknown): RecordedCall | null {
     case 'events:recent':
       if (optional) return { method: 'recentEvents', args: [] };
       return args.length === 1 && isEventLimit(first) ? { method: 'recentEvents', args: [first] } : null;
+    case 'access:has-role':
+    case 'admin:users':
+    case 'local:info':
+    case 'local:sign-in':
+    case 'local:register':
+    case 'local:change-password':
+    case 'account:update-details':
+      return expectedAccountCall(channel, args);
     case 'session:sign-out': {
       if (optional) return { method: 'signOut', args: [] };
       if (args.length !== 1 || !isSignOutOptions(first)) return null;

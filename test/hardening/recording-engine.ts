@@ -5,7 +5,9 @@
  * independently of the router's schemas: if the router ever lets through something the contract forbids,
  * the engine sees it, records a violation and throws.
  */
+import type { LocalAccountsInfo, UserSummary } from '../../src/shared/accounts';
 import type { AccountSummary, AuthEvent, ProviderSummary, SessionEngine, SessionState, SignOutResult } from '../../src/shared/session';
+import { isDetailsUpdate, isLocalSignInRequest, isPasswordChangeRequest, isRegistrationRequest, isRole } from './accounts-contract';
 
 /** `providers.<name>` in config.yaml. */
 export function isProviderName(value: unknown): value is string {
@@ -127,6 +129,40 @@ export class RecordingEngine implements SessionEngine {
   async recentEvents(...args: unknown[]): Promise<AuthEvent[]> {
     this.record('recentEvents', args, args.length === 0 || (args.length === 1 && isEventLimit(args[0])));
     return [{ at: '2026-01-01T00:00:00.000Z', kind: 'restore', outcome: 'ok' }];
+  }
+
+  hasRole(...args: unknown[]): boolean {
+    this.record('hasRole', args, isRole(args[0]) && (args.length === 1 || (args.length === 2 && isAccountKey(args[1]))));
+    return false;
+  }
+
+  listUsers(...args: unknown[]): UserSummary[] {
+    this.record('listUsers', args, args.length === 0);
+    return [];
+  }
+
+  localAccountsInfo(...args: unknown[]): LocalAccountsInfo | null {
+    this.record('localAccountsInfo', args, args.length === 0);
+    return null;
+  }
+
+  async signInLocal(...args: unknown[]): Promise<AccountSummary> {
+    this.mutate('signInLocal', args, args.length === 1 && isLocalSignInRequest(args[0]));
+    return account('team', 'ada');
+  }
+
+  async register(...args: unknown[]): Promise<AccountSummary> {
+    this.mutate('register', args, args.length === 1 && isRegistrationRequest(args[0]));
+    return account('team', 'ada');
+  }
+
+  async changePassword(...args: unknown[]): Promise<void> {
+    this.mutate('changePassword', args, args.length === 1 && isPasswordChangeRequest(args[0]));
+  }
+
+  async updateDetails(...args: unknown[]): Promise<AccountSummary> {
+    this.mutate('updateDetails', args, args.length === 1 && isDetailsUpdate(args[0]));
+    return account('team', 'ada');
   }
 
   onStateChange(): () => void {

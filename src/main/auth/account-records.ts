@@ -8,14 +8,17 @@ import type { TokenSet } from './storage';
 import type { ProfileClaims } from './sign-in-flow';
 import { isAccessTokenFresh } from './token-freshness';
 
-/** The YAML record for a profile; fields the provider did not send keep what the record had. */
+/**
+ * The YAML record for a profile; fields the provider did not send keep what the record had. `roles` are the
+ * person's and are never taken from the profile (access/roles.ts): a new record gets `extra.roles`.
+ */
 export function recordFromProfile(profile: ProfileClaims, provider: string, previous: AccountRecord | undefined, extra: Partial<AccountRecord>): AccountRecord {
   const record: AccountRecord = {
     ...(previous ?? {}),
     name: profile.name ?? ([profile.givenName, profile.familyName].filter(Boolean).join(' ') || previous?.name || profile.email || profile.subject),
     provider,
     subject: profile.subject,
-    roles: profile.roles ?? previous?.roles ?? [],
+    roles: previous?.roles ?? [],
     logged_in: previous?.logged_in ?? true,
     last_login: previous?.last_login ?? new Date().toISOString(),
     ...extra,

@@ -22,7 +22,13 @@ export interface ProfileClaims {
   givenName?: string;
   familyName?: string;
   picture?: string;
-  roles?: string[];
+  /** Whether the provider says it verified `email` (access.require_verified_email); unknown when absent. */
+  emailVerified?: boolean;
+  /**
+   * What the provider answered (ID token claims with userinfo, or its API's JSON), in memory only: the
+   * engine reads `access.roles_claim` from it and never stores it.
+   */
+  claims?: Record<string, unknown>;
 }
 
 /** Most a profile answer may be: a profile is a few kilobytes. */
@@ -54,8 +60,7 @@ export function safePictureUrl(value: string | undefined, trustedHttpOrigin?: st
 export function profileFromClaims(subject: string, ...sources: Array<Record<string, unknown> | undefined>): ProfileClaims {
   const merged: Record<string, unknown> = {};
   for (const source of sources) if (source) Object.assign(merged, source);
-  const roles = Array.isArray(merged.roles) ? merged.roles.filter((r): r is string => typeof r === 'string') : undefined;
-  const profile: ProfileClaims = { subject };
+  const profile: ProfileClaims = { subject, claims: merged };
   const name = stringClaim(merged.name);
   const email = stringClaim(merged.email);
   const givenName = stringClaim(merged.given_name);
@@ -66,8 +71,21 @@ export function profileFromClaims(subject: string, ...sources: Array<Record<stri
   if (givenName) profile.givenName = givenName;
   if (familyName) profile.familyName = familyName;
   if (picture) profile.picture = picture;
-  if (roles) profile.roles = roles;
+  const verified = emailVerifiedClaim(merged);
+  if (email && verified !== undefined) profile.emailVerified = verified;
   return profile;
+}
+
+/**
+ * `email_verified` (OpenID Connect; some providers send it as the text "true"), or Microsoft's `xms_edov`
+ * (the e-mail's domain is verified by the tenant): Entra ID sends no `email_verified`, and its plain `email`
+ * claim is not verified, which is why it alone never counts.
+ */
+function emailVerifiedClaim(claims: Record<string, unknown>): boolean | undefined {
+  const value = claims.email_verified ?? claims.xms_edov;
+  if (value === true || value === 'true' || value === 1) return true;
+  if (value === false || value === 'false' || value === 0) return false;
+  return undefined;
 }
 
 /** The picture rule applied to a profile. */
@@ -151,13 +169,17 @@ async function readGitHubProfile(client: ProviderClient, apiBase: string, access
     throw new AuthError('provider_error', `Could not load the profile: GitHub answered HTTP ${user.status} to /user.`);
   }
   // The numeric id: a login can be renamed (and then taken by someone else).
-  const profile: ProfileClaims = { subject: String(body.id) };
+  const profile: ProfileClaims = { subject: String(body.id), claims: body as Record<string, unknown> };
   const name = stringClaim(body.name) ?? stringClaim(body.login);
   if (name) profile.name = name;
   const picture = stringClaim(body.avatar_url);
   if (picture) profile.picture = picture;
   const email = stringClaim(body.email) ?? (await primaryVerifiedEmail(client, apiBase, accessToken));
-  if (email) profile.email = email;
+  if (email) {
+    profile.email = email;
+    // GitHub lets a person make only a verified address public, and /user/emails is asked for the primary verified one.
+    profile.emailVerified = true;
+  }
   return profile;
 }
 
@@ -208,6 +230,7 @@ export function mapProfile(answer: { status: number; body: unknown }, claims: Cl
     });
   }
   const profile: ProfileClaims = { subject };
+  if (typeof answer.body === 'object' && answer.body !== null && !Array.isArray(answer.body)) profile.claims = answer.body as Record<string, unknown>;
   const name = mapped(answer.body, claims.name);
   const email = mapped(answer.body, claims.email);
   const picture = mapped(answer.body, claims.picture);

@@ -81,6 +81,10 @@ function redirectsFrom(value: string | string[] | undefined): RedirectTarget[] {
 }
 
 export function resolveProvider(name: string, entry: ProviderConfig, context: ResolutionContext): ResolvedProvider {
+  if (entry.local === true) {
+    // Local accounts sign in with a password on Latchkey's own screen, never in the browser.
+    throw new AuthError('invalid_argument', `"${name}" holds local accounts: sign in with a username and password (latchkey login --local).`);
+  }
   if (entry.embedded === true) {
     if (!context.embeddedIssuer) {
       throw new AuthError('network', `The built-in ${entry.label ?? 'demo'} provider is not running.`, {

@@ -76,8 +76,9 @@ export class ProviderRegistry {
     return label;
   }
 
+  /** The providers one signs in with in the browser (local accounts have their own form, not a button). */
   summaries(): ProviderSummary[] {
-    return this.names().map((name) => {
+    return this.names().filter((name) => this.#options.providers[name]?.local !== true).map((name) => {
       const entry = this.#options.providers[name] as ProviderConfig;
       let provider: ResolvedProvider | undefined;
       try {

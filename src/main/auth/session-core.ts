@@ -8,6 +8,7 @@ import { AuthError, toAuthError, type ErrorInfo } from '../../shared/errors';
 import type { AccountSummary, SessionState, SignInProgress } from '../../shared/session';
 import type { AccountRecord, LatchkeyConfig, ProviderConfig } from '../store/schema';
 import { summarizeAccount } from './account-records';
+import { effectiveRoles } from './access/roles';
 import type { AvatarCache } from './avatar-cache';
 import type { AuthEventLog } from './event-log';
 import type { ProviderRegistry } from './providers';
@@ -106,6 +107,12 @@ export class SessionCore {
     return this.#providers as ProviderRegistry;
   }
 
+  /** Whether `provider` is the entry of local accounts (`local: true`): signed in with a password, no tokens. */
+  isLocalProvider(provider: string): boolean {
+    const providers = this.config?.providers;
+    return providers !== undefined && Object.hasOwn(providers, provider) && providers[provider]?.local === true;
+  }
+
   requireRecord(key: string): AccountRecord {
     const record = this.requireConfig().credentials.usernames[key];
     if (!record) throw unknownAccount(key);
@@ -194,6 +201,9 @@ export class SessionCore {
       now: this.now(),
       ...(runtime?.unavailableReason ? { unavailableReason: runtime.unavailableReason } : {}),
     });
+    // Roles from the file and, where access.roles_claim is set, from the provider.
+    if (this.config) summary.roles = effectiveRoles(record, this.config.access);
+    if (this.isLocalProvider(record.provider)) summary.local = true;
     if (this.options.avatars) {
       const picture = this.options.avatars.dataUrlFor(record.picture);
       if (picture) summary.picture = picture;

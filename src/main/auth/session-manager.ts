@@ -4,6 +4,7 @@
  * browser sign-in (session-sign-in.ts), refresh and its timers (session-refresh.ts) and sign-out
  * (session-sign-out.ts). Every change is on disk before listeners hear of it.
  */
+import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, UserSummary } from '../../shared/accounts';
 import { AuthError } from '../../shared/errors';
 import type {
   AccountSummary,
@@ -18,6 +19,7 @@ import type { LatchkeyConfig, ProviderConfig } from '../store/schema';
 import type { AvatarCache } from './avatar-cache';
 import type { AuthEventLog } from './event-log';
 import type { ProviderRegistry } from './providers';
+import { SessionAccounts } from './session-accounts';
 import { SessionCore, unknownAccount } from './session-core';
 import { SessionRefresher } from './session-refresh';
 import { SessionRestorer } from './session-restore';
@@ -57,6 +59,7 @@ export class SessionManager implements SessionEngine {
   readonly #signIn: SignInCoordinator;
   readonly #signOut: SignOutCoordinator;
   readonly #restorer: SessionRestorer;
+  readonly #accounts: SessionAccounts;
 
   constructor(options: SessionManagerOptions) {
     this.#core = new SessionCore({
@@ -77,6 +80,7 @@ export class SessionManager implements SessionEngine {
     });
     this.#signOut = new SignOutCoordinator(this.#core, { openBrowser: options.openBrowser });
     this.#restorer = new SessionRestorer(this.#core, this.#refresher, this.#signOut, options.initialConfig);
+    this.#accounts = new SessionAccounts(this.#core);
   }
 
   /**
@@ -86,7 +90,41 @@ export class SessionManager implements SessionEngine {
    */
   async restore(): Promise<SessionState> {
     await this.#restorer.restore();
+    await this.#accounts.afterRestore();
     return this.getState();
+  }
+
+  /** What people should be told once, e.g. that a hand-written password was hashed (the CLI prints these). */
+  get notices(): readonly string[] {
+    return this.#accounts.notices;
+  }
+
+  localAccountsInfo(): LocalAccountsInfo | null {
+    return this.#accounts.info();
+  }
+
+  signInLocal(request: LocalSignInRequest): Promise<AccountSummary> {
+    return this.#accounts.signIn(request);
+  }
+
+  register(request: RegistrationRequest): Promise<AccountSummary> {
+    return this.#accounts.register(request);
+  }
+
+  changePassword(request: PasswordChangeRequest): Promise<void> {
+    return this.#accounts.changePassword(request);
+  }
+
+  updateDetails(update: DetailsUpdate): Promise<AccountSummary> {
+    return this.#accounts.updateDetails(update);
+  }
+
+  hasRole(role: string, accountKey?: string): boolean {
+    return this.#accounts.hasRole(role, accountKey);
+  }
+
+  listUsers(): UserSummary[] {
+    return this.#accounts.listUsers();
   }
 
   async reload(): Promise<SessionState> {

@@ -6,10 +6,12 @@
  * Only a definite refusal of the refresh token signs an account out, with its reason recorded; a network
  * failure keeps the session (offline) and retries.
  */
-import { isAuthError, toAuthError } from '../../shared/errors';
+import { AuthError, isAuthError, toAuthError } from '../../shared/errors';
 import type { AccountSummary } from '../../shared/session';
 import type { AccountRecord } from '../store/schema';
 import { recordFromProfile } from './account-records';
+import { withProviderRoles } from './access/roles';
+import { confirmLocalSession } from './local-accounts/local-sessions';
 import { profileFromClaims, readProfile, trustedPictureOrigin, withSafePicture } from './profile-readers';
 import type { SessionCore } from './session-core';
 import type { TokenSet } from './storage';
@@ -34,6 +36,10 @@ export class SessionRefresher {
   /** A valid access token for the account (default: active), refreshing first if it is due. */
   async getAccessToken(accountKey?: string): Promise<string> {
     const key = this.#core.resolveSignedIn(accountKey);
+    if (this.#core.isLocalProvider(this.#core.requireRecord(key).provider)) {
+      // Its session secret is Latchkey's own and is never handed out.
+      throw new AuthError('invalid_argument', `Account "${key}" is a local account: it has no access token for an API.`);
+    }
     const tokens = this.#core.runtimeFor(key).tokens as TokenSet;
     if (isAccessTokenFresh(tokens, this.#core.now())) return tokens.accessToken;
     try {
@@ -91,6 +97,7 @@ export class SessionRefresher {
     const record = core.requireRecord(key);
     const providers = core.requireProviders();
     const current = runtime.tokens;
+    if (core.isLocalProvider(record.provider)) return confirmLocalSession(core, key);
     if (force && current && !current.refreshToken && current.expiresAt === undefined) {
       // A token that never expires and cannot be refreshed (a GitHub OAuth app): "refresh" means checking
       // that the provider still accepts it, and reading the profile again.
@@ -117,7 +124,8 @@ export class SessionRefresher {
           await core.options.store.update((draft) => {
             const existing = draft.getAccount(key);
             if (!existing) return;
-            draft.setAccount(key, profile ? recordFromProfile(profile, record.provider, existing, { last_refresh: nowIso }) : { ...existing, last_refresh: nowIso });
+            // A refresh sees only a new ID token: a roles claim missing from it leaves the known provider_roles.
+            draft.setAccount(key, profile ? withProviderRoles(recordFromProfile(profile, record.provider, existing, { last_refresh: nowIso }), core.requireConfig().access, profile.claims, false) : { ...existing, last_refresh: nowIso });
           }),
         );
         await core.options.events.record({ kind: 'refresh', accountKey: key, outcome: 'ok' });
@@ -161,7 +169,7 @@ export class SessionRefresher {
       core.setConfig(
         await core.options.store.update((draft) => {
           const existing = draft.getAccount(key);
-          if (existing) draft.setAccount(key, recordFromProfile(profile, record.provider, existing, { last_refresh: nowIso }));
+          if (existing) draft.setAccount(key, withProviderRoles(recordFromProfile(profile, record.provider, existing, { last_refresh: nowIso }), core.requireConfig().access, profile.claims, false));
         }),
       );
       await core.options.events.record({ kind: 'refresh', accountKey: key, outcome: 'ok', detail: 'token checked with the provider' });

@@ -5,6 +5,7 @@
  */
 import { toAuthError } from '../../shared/errors';
 import type { AccountRecord, LatchkeyConfig } from '../store/schema';
+import { recordAccessRefusal } from './access/access-policy';
 import type { SessionCore } from './session-core';
 import type { SessionRefresher } from './session-refresh';
 import type { SignOutCoordinator } from './session-sign-out';
@@ -71,6 +72,12 @@ export class SessionRestorer {
     }
     if (!tokens) {
       await core.signOutLocally(key, 'Its credentials are no longer in the system keychain. Sign in again.');
+      return;
+    }
+    const refusal = recordAccessRefusal(core.requireConfig().access, record, core.isLocalProvider(record.provider) ? 'local' : 'provider');
+    if (refusal) {
+      await this.#signOut.revoke(key, tokens);
+      await core.signOutLocally(key, refusal);
       return;
     }
     const lastUse = Date.parse(record.last_refresh ?? record.signed_in_at ?? record.last_login ?? '');

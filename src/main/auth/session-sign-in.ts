@@ -8,6 +8,8 @@ import { AuthError, toAuthError } from '../../shared/errors';
 import type { AccountSummary, SignInProgress } from '../../shared/session';
 import { accountKeyFor, findAccountKey } from './account-key';
 import { recordFromProfile } from './account-records';
+import { signInRoles, withProviderRoles } from './access/roles';
+import { refuseUnlessAllowed } from './access/sign-in-gate';
 import { describeRedirect, type ResolvedProvider } from './provider-resolution';
 import type { SessionCore } from './session-core';
 import type { SessionRefresher } from './session-refresh';
@@ -93,6 +95,8 @@ export class SignInCoordinator {
     core.emit();
     try {
       const result = await run.result;
+      // Who may sign in (config.yaml's access:), decided before anything of this sign-in is kept.
+      await refuseUnlessAllowed(core.requireConfig().access, core.requireProviders(), providerName, result);
       // An account signed in before keeps its key, whatever format that key was written in.
       const key = findAccountKey(core.requireConfig().credentials.usernames, providerName, result.profile.subject) ?? accountKeyFor(providerName, result.profile.subject);
       try {
@@ -135,10 +139,12 @@ export class SignInCoordinator {
     const core = this.#core;
     await core.options.vault.set(key, tokens);
     const nowIso = new Date(core.now()).toISOString();
+    const access = core.requireConfig().access;
     try {
       const config = await core.options.store.update((draft) => {
         const previous = draft.getAccount(key);
-        draft.setAccount(key, recordFromProfile(profile, provider, previous, { logged_in: true, last_login: nowIso, signed_in_at: nowIso }));
+        const record = recordFromProfile(profile, provider, previous, { logged_in: true, last_login: nowIso, signed_in_at: nowIso, ...signInRoles(previous, access) });
+        draft.setAccount(key, withProviderRoles(record, access, profile.claims, true));
         draft.setActiveAccount(key);
       });
       core.setConfig(config);

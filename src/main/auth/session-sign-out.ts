@@ -69,6 +69,8 @@ export class SignOutCoordinator {
     const record = this.#core.config?.credentials.usernames[key];
     const providers = this.#core.providers;
     if (!record || !providers) return { outcome: 'failed', detail: 'The provider is not configured any more.' };
+    // A local session is nothing but its secret in the keychain: deleting it (signOutLocally) ends it for good.
+    if (this.#core.isLocalProvider(record.provider)) return { outcome: 'revoked' };
     let client: ProviderClient;
     try {
       client = await providers.client(record.provider);
@@ -85,6 +87,7 @@ export class SignOutCoordinator {
    * registered `post_logout_redirect_uri`; or why there is none.
    */
   async #prepareEndSession(provider: string, idToken: string | undefined): Promise<{ page?: EndSessionPage; note?: string }> {
+    if (this.#core.isLocalProvider(provider)) return {};
     let client: ProviderClient;
     try {
       client = await this.#core.requireProviders().client(provider);

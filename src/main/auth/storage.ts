@@ -31,6 +31,8 @@ export interface TokenVault {
 /** The edits the engine makes to account records inside one locked update. */
 export interface AccountEdits {
   getAccount(key: string): AccountRecord | undefined;
+  /** Every record in file order (to find a username or e-mail already in use). */
+  accounts(): Array<[key: string, record: AccountRecord]>;
   setAccount(key: string, record: AccountRecordInput): void;
   removeAccount(key: string): boolean;
   setActiveAccount(key: string | null): void;

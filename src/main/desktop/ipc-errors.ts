@@ -54,6 +54,7 @@ export function describeUnexpected(error: unknown): string {
 export function plainErrorInfo(info: ErrorInfo): ErrorInfo {
   const out: ErrorInfo = { code: info.code, message: info.message };
   if (info.hint !== undefined) out.hint = info.hint;
+  if (info.retryAt !== undefined) out.retryAt = info.retryAt;
   if (info.location !== undefined) {
     const { file, line, column } = info.location;
     out.location = { file };

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { IPC_CHANNELS, type IpcArgs, type IpcChannel, type IpcResult, type IpcValue } from '../../shared/ipc';
 import type { SessionEngine } from '../../shared/session';
+import { ACCOUNT_ROUTES } from './ipc-account-routes';
 import { failureEnvelope, invalidArgumentEnvelope } from './ipc-errors';
 import {
   accountKeySchema,
@@ -29,7 +30,7 @@ export interface IpcRouterOptions {
 }
 
 /** How one channel is served: the argument list it accepts and what it asks of the engine. */
-interface RouteDefinition<C extends IpcChannel> {
+export interface RouteDefinition<C extends IpcChannel> {
   /** Names of the arguments, for messages (`session:sign-in: provider ...`). */
   names: readonly string[];
   /** How many leading arguments are required; the rest are optional. */
@@ -43,6 +44,7 @@ type RouteTable = { [C in IpcChannel]: RouteDefinition<C> };
 
 /** Every channel of the contract. The mapped type makes a forgotten channel a compile error. */
 const ROUTES: RouteTable = {
+  ...ACCOUNT_ROUTES,
   'session:get': {
     names: [],
     required: 0,

@@ -8,6 +8,7 @@ import { AuthError } from '../../shared/errors';
 import {
   accountKeySchema,
   accountRecordSchema,
+  isHashedPassword,
   isSecretLikeKey,
   quoteValue,
   type AccountRecord,
@@ -31,6 +32,11 @@ export interface MutableConfigView {
   /** Sets or (with null) clears `active_account`; the account must exist. */
   setActiveAccount(key: string | null): void;
   activeAccount(): string | null;
+  /**
+   * Sets a value outside the account records (`['access', 'allowed_emails']`, `['providers', 'google']`),
+   * creating the maps on the way; the whole file is validated before it is written.
+   */
+  setSetting(path: readonly string[], value: unknown): void;
 }
 
 /** Canonical field order for records Latchkey creates (an existing record keeps its own order). */
@@ -42,7 +48,12 @@ const RECORD_FIELD_ORDER: readonly (keyof AccountRecord)[] = [
   'picture',
   'provider',
   'subject',
+  'password',
   'roles',
+  'provider_roles',
+  'failed_login_attempts',
+  'locked_until',
+  'must_change_password',
   'logged_in',
   'last_login',
   'signed_in_at',
@@ -144,6 +155,22 @@ export class ConfigDraft implements MutableConfigView {
     if (pair !== undefined && isScalar(pair.value)) pair.value.value = key; // keeps a trailing comment
     else if (pair !== undefined) pair.value = this.doc.createNode(key);
     else root.add(this.doc.createPair('active_account', key));
+    this.changed = true;
+  }
+
+  setSetting(path: readonly string[], value: unknown): void {
+    const last = path.at(-1);
+    if (last === undefined || path[0] === 'credentials') throw new AuthError('internal', 'setSetting needs a path outside credentials');
+    const map = this.ensureMap(path.slice(0, -1));
+    const pair = findPair(map, last);
+    refuseAlias(pair, path.join('.'));
+    const node = this.valueNode(value);
+    if (pair === undefined) {
+      map.add(this.doc.createPair(last, node));
+    } else {
+      if (isNodeLike(pair.value)) node.comment = pair.value.comment;
+      pair.value = node;
+    }
     this.changed = true;
   }
 
@@ -250,7 +277,10 @@ function isNodeLike(value: unknown): value is YamlNode {
  * field (never its value).
  */
 function refuseSecretKeys(record: object): void {
-  for (const field of Object.keys(record)) {
+  for (const [field, value] of Object.entries(record)) {
+    // The one exception, narrow on purpose: a local account's `password` holding a hash (never the password
+    // itself), as Streamlit-Authenticator's files do; see access-schema.ts.
+    if (field === 'password' && (value === undefined || (typeof value === 'string' && isHashedPassword(value)))) continue;
     if (isSecretLikeKey(field)) {
       throw new AuthError('invalid_argument', `Refusing to write ${quoteValue(field)} to config.yaml: secrets belong in the system keychain.`);
     }

@@ -40,6 +40,11 @@ export const DEFAULT_CONFIG_YAML = `# Latchkey configuration
 # credentials.usernames The accounts that have signed in, written by Latchkey: name, e-mail, roles, and
 #                       when they last signed in.
 # active_account        The account the app shows.
+# access                Who may sign in and with which roles: allowed_emails, allowed_domains (nobody else),
+#                       default_roles (what a new account starts with; edit an account's roles above and
+#                       they stay), roles_claim (the provider claim that adds roles; "roles" is the demo
+#                       provider's). Local accounts (username and password): add a provider such as
+#                       team: { label: Team, local: true }, then run: latchkey users add NAME
 
 session:
   expiry_days: 30
@@ -51,4 +56,7 @@ providers:
 
 credentials:
   usernames: {}
+
+access:
+  roles_claim: roles
 `;

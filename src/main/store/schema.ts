@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { isLoopbackHostname, isSecureOrLoopback, LOOPBACK_HOSTNAMES } from '../auth/loopback-hosts';
 import { PRESET_FIELDS, PRESET_NAMES, PROVIDER_PRESETS, presetsWithField } from '../auth/provider-presets';
+import { accessSchema, accountAccessFields, defaultAccess, isHashedPassword, localProviderSchema } from './access-schema';
 
 export const DEFAULT_EMBEDDED_PORT = 4600;
 /** How a client proves itself at the token endpoint (RFC 8414 names). */
@@ -135,6 +136,7 @@ const claimPath = z.string({ error: 'must be a field name such as id or user.ema
 export const embeddedProviderSchema = z.strictObject({
   label: label.optional(),
   embedded: z.literal(true),
+  local: z.literal(false).optional(),
   port: z.number({ error: (issue) => (typeof issue.input === 'number' ? 'is too large' : 'must be a port number') }).int('must be a whole number').min(0).max(65535).default(DEFAULT_EMBEDDED_PORT),
   access_token_ttl_seconds: z.number({ error: 'must be a number of seconds' }).int('must be a whole number').min(1).max(31_536_000).optional(),
   redirect_uri: z.union([loopbackRedirectUri, z.array(loopbackRedirectUri).min(1, 'must list at least one URI')]).optional(),
@@ -151,6 +153,7 @@ export const remoteProviderSchema = z
   .strictObject({
     label: label.optional(),
     embedded: z.literal(false).optional(),
+    local: z.literal(false).optional(),
     preset: z.enum(PRESET_NAMES, { error: `must be one of ${presetList}` }).optional(),
     issuer: issuer.optional(),
     client_id: requiredText,
@@ -214,9 +217,14 @@ export const remoteProviderSchema = z
     }
   });
 
-/** A provider entry: `embedded: true` selects the demo provider, anything else is OpenID Connect. */
-export const providerSchema = z.discriminatedUnion('embedded', [embeddedProviderSchema, remoteProviderSchema], {
+/** A provider you sign in with in the browser: `embedded: true` selects the demo provider, anything else is remote. */
+const browserProviderSchema = z.discriminatedUnion('embedded', [embeddedProviderSchema, remoteProviderSchema], {
   error: 'embedded must be true (the built-in demo provider) or absent (a provider with issuer, preset or endpoints, and client_id)',
+});
+
+/** A provider entry: `local: true` holds local accounts (username + password), anything else is a browser provider. */
+export const providerSchema = z.discriminatedUnion('local', [localProviderSchema, browserProviderSchema], {
+  error: 'local must be true (local accounts with a username and password) or absent',
 });
 
 /** One account that has signed in: a profile and its session bookkeeping. Never a token. */
@@ -230,10 +238,12 @@ export const accountRecordSchema = z.strictObject({
   subject: z.string({ error: 'must be text (quote it if it looks like a number)' }).min(1, 'must not be empty'),
   roles: nullAsAbsent(z.array(z.string({ error: 'must be text' }), { error: 'must be a list' }).default(() => [])),
   logged_in: z.boolean({ error: 'must be true or false' }),
-  last_login: isoTime,
+  /** Absent for a local account that has never signed in. */
+  last_login: isoTime.optional(),
   signed_out_reason: optionalText,
   signed_in_at: isoTime.optional(),
   last_refresh: isoTime.optional(),
+  ...accountAccessFields,
 });
 
 const providerName = z.string().regex(PROVIDER_NAME, 'provider names use lowercase letters, digits, - and _');
@@ -264,9 +274,14 @@ export const configSchema = z
         .default(() => ({ usernames: {} })),
     ),
     active_account: nullAsAbsent(accountKeySchema.optional()),
+    access: nullAsAbsent(accessSchema.default(defaultAccess)),
   })
   .superRefine((config, ctx) => {
     const known = Object.keys(config.providers);
+    const localProviders = known.filter((name) => config.providers[name]?.local === true);
+    if (localProviders.length > 1) {
+      ctx.addIssue({ code: 'custom', path: ['providers', localProviders[1] as string, 'local'], message: `only one provider may hold local accounts (${listForMessage(localProviders)} both do)` });
+    }
     for (const [key, record] of Object.entries(config.credentials.usernames)) {
       if (!Object.hasOwn(config.providers, record.provider)) {
         ctx.addIssue({
@@ -274,6 +289,8 @@ export const configSchema = z
           path: ['credentials', 'usernames', key, 'provider'],
           message: `no provider named ${quoteValue(record.provider)} in providers (configured: ${listForMessage(known)})`,
         });
+      } else if (record.password !== undefined && config.providers[record.provider]?.local !== true) {
+        ctx.addIssue({ code: 'custom', path: ['credentials', 'usernames', key, 'password'], message: `applies only to local accounts (provider ${quoteValue(record.provider)} signs in in the browser)` });
       }
     }
     if (config.active_account !== undefined && !Object.hasOwn(config.credentials.usernames, config.active_account)) {
@@ -297,6 +314,9 @@ export function defaultProviders(): Record<string, ProviderConfig> {
 export type LatchkeyConfig = z.output<typeof configSchema>;
 /** One provider after validation; `embedded` tells the two kinds apart, an OIDC provider always has `issuer`. */
 export type ProviderConfig = z.output<typeof providerSchema>;
+/** The provider entry of local accounts (`local: true`). */
+export type { LocalProviderConfig, AccessConfig, PasswordPolicy } from './access-schema';
+export { isHashedPassword };
 /** The built-in demo provider's settings. */
 export type EmbeddedProviderConfig = z.output<typeof embeddedProviderSchema>;
 /** Any provider but the built-in one, as written (the preset's defaults are filled in by provider resolution). */

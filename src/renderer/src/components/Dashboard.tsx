@@ -5,13 +5,16 @@
 import type { ErrorInfo } from '../../../shared/errors';
 import type { AccountSummary, ProviderSummary, SessionState, SignOutResult } from '../../../shared/session';
 import { useAction } from '../hooks/useAction';
+import { ADMIN_ROLE } from '../../../shared/accounts';
 import { AccountsPanel } from './AccountsPanel';
+import { AdminPanel } from './AdminPanel';
 import { BrandMark } from './BrandMark';
 import { EndSessionOffer, type SignedOutAccount } from './EndSessionOffer';
 import { ErrorBoundary } from './ErrorBoundary';
 import { ErrorView } from './ErrorView';
 import { EventsPanel } from './EventsPanel';
 import { ProfileCard } from './ProfileCard';
+import { RoleGate } from './RoleGate';
 import { SessionPanel } from './SessionPanel';
 
 interface Props {
@@ -103,6 +106,14 @@ export function Dashboard(props: Props) {
               onSignIn={props.onSignIn}
             />
           </ErrorBoundary>
+          {/* Limited to a role: shown only when the main process says the active account has it. */}
+          <RoleGate role={ADMIN_ROLE} state={state}>
+            <div className="grid-wide">
+              <ErrorBoundary scope="panel" label="Administration">
+                <AdminPanel state={state} />
+              </ErrorBoundary>
+            </div>
+          </RoleGate>
           <div className="grid-wide">
             <ErrorBoundary scope="panel" label="Recent activity">
               <EventsPanel state={state} />

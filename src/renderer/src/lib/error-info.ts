@@ -16,6 +16,7 @@ export function toErrorInfo(value: unknown): ErrorInfo {
     if (isCode(candidate.code)) {
       const info: ErrorInfo = { code: candidate.code, message };
       if (typeof candidate.hint === 'string') info.hint = candidate.hint;
+      if (typeof candidate.retryAt === 'string') info.retryAt = candidate.retryAt;
       if (candidate.location && typeof candidate.location.file === 'string') info.location = candidate.location;
       return info;
     }

@@ -111,6 +111,53 @@ export const ERROR_WORDS: Record<AuthErrorCode, ErrorWords> = {
     next: 'Sign in first.',
     retry: false,
   },
+  not_allowed: {
+    title: "This account can't sign in here",
+    body: 'The access rules in config.yaml do not include this account, so Latchkey did not sign it in and kept nothing of it.',
+    next: 'Sign in with another account, or ask whoever manages this Latchkey to add you to access.allowed_emails or access.allowed_domains.',
+    retry: false,
+  },
+  forbidden: {
+    title: "You don't have access to that",
+    body: 'That needs a role this account does not have.',
+    next: 'Ask an administrator to add the role to your account (latchkey users roles).',
+    retry: false,
+  },
+  invalid_credentials: {
+    title: "That didn't match",
+    body: 'The username (or e-mail) and password do not match an account.',
+    next: 'Check them and try again. Too many wrong attempts lock the account for a while.',
+    retry: false,
+  },
+  locked_out: {
+    title: 'This account is locked for now',
+    body: 'There were too many wrong passwords for it, so Latchkey refuses sign-ins for a while.',
+    next: 'Wait until the time shown, or ask an administrator to reset your password.',
+    retry: false,
+  },
+  password_change_required: {
+    title: 'Choose a new password',
+    body: 'The password you used works only once. Choose your own to finish signing in.',
+    retry: false,
+  },
+  weak_password: {
+    title: "That password isn't accepted",
+    body: 'It does not meet the password rules of this Latchkey.',
+    retry: false,
+    showMessage: true,
+  },
+  registration_closed: {
+    title: 'Registration is closed',
+    body: 'New accounts cannot be created here.',
+    next: 'Ask an administrator to add an account for you (latchkey users add).',
+    retry: false,
+  },
+  account_exists: {
+    title: 'That account already exists',
+    body: 'The username or e-mail address is already taken.',
+    next: 'Sign in instead, or choose another username.',
+    retry: false,
+  },
   busy: {
     title: 'A sign-in is already in progress',
     body: 'Latchkey handles one sign-in at a time.',

@@ -1,0 +1,90 @@
+/**
+ * Contracts of who may sign in, roles and local accounts (username + password), shared by the engine, the IPC
+ * layer, the preload API and the renderer. Requests carry a password one way only (renderer -> main); nothing
+ * here that travels back ever holds a password, a hash or a session secret.
+ * Pure: imported by main, preload and renderer alike.
+ */
+import type { AccountSummary } from './session';
+
+/** What the sign-in screen needs to offer local accounts: their provider, registration and the password rules. */
+export interface LocalAccountsInfo {
+  /** The `providers:` entry with `local: true`. */
+  provider: string;
+  label: string;
+  /** `access.registration`: whether people may create their own account here. */
+  registration: boolean;
+  /** The password policy in plain words, one rule a line ("At least 8 characters"). */
+  passwordRules: string[];
+  minLength: number;
+}
+
+/** A sign-in with a local account. `newPassword` answers `password_change_required`. */
+export interface LocalSignInRequest {
+  /** The username, or the account's e-mail address. */
+  identifier: string;
+  password: string;
+  newPassword?: string;
+}
+
+export interface RegistrationRequest {
+  username: string;
+  email: string;
+  firstName?: string;
+  lastName?: string;
+  password: string;
+}
+
+export interface PasswordChangeRequest {
+  /** Default: the active account. */
+  accountKey?: string;
+  currentPassword: string;
+  newPassword: string;
+}
+
+/** A local account's details, each persisted at once. Absent fields stay as they are. */
+export interface DetailsUpdate {
+  accountKey: string;
+  firstName?: string;
+  lastName?: string;
+  /** The display name; default: first and last name. */
+  name?: string;
+  email?: string;
+}
+
+/** One account as an administrator sees it (the admin panel, `latchkey users list`): never a hash. */
+export interface UserSummary {
+  key: string;
+  name: string;
+  email?: string;
+  provider: string;
+  local: boolean;
+  roles: string[];
+  /** Roles the provider's claim contributed (`access.roles_claim`), shown apart from the file's own. */
+  providerRoles: string[];
+  signedIn: boolean;
+  failedLoginAttempts: number;
+  /** ISO time until which sign-ins are refused (too many failed attempts), when that is in the future. */
+  lockedUntil?: string;
+  mustChangePassword: boolean;
+  lastLogin?: string;
+}
+
+/**
+ * Who may sign in, roles and local accounts, as the IPC router and the CLI use them (implemented by the
+ * session manager). Each change is on disk before it is announced.
+ */
+export interface AccountsEngine {
+  /** null when config.yaml has no `local: true` provider. */
+  localAccountsInfo(): LocalAccountsInfo | null;
+  signInLocal(request: LocalSignInRequest): Promise<AccountSummary>;
+  register(request: RegistrationRequest): Promise<AccountSummary>;
+  changePassword(request: PasswordChangeRequest): Promise<void>;
+  updateDetails(update: DetailsUpdate): Promise<AccountSummary>;
+  /** Whether the account (default: the active, signed-in one) has the role, from the file or the provider. */
+  hasRole(role: string, accountKey?: string): boolean;
+  /** Every account with its roles and lock state; needs the `admin` role on the active account. */
+  listUsers(): UserSummary[];
+}
+
+/** The role that may see the administration panel and list every account over IPC. */
+export const ADMIN_ROLE = 'admin';
