@@ -4,6 +4,7 @@
  * navigation/permission policy and the Content-Security-Policy text.
  */
 import { describe, expect, it } from 'vitest';
+import type { ApiRequest, ApiResponse, ApiSummary } from '../src/shared/api';
 import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, UserSummary } from '../src/shared/accounts';
 import { AuthError } from '../src/shared/errors';
 import { IPC_CHANNELS, type IpcResult } from '../src/shared/ipc';
@@ -58,6 +59,8 @@ const USERS: UserSummary[] = [
 ];
 
 const LOCAL_INFO: LocalAccountsInfo = { provider: 'team', label: 'Team', registration: true, passwordRules: ['At least 8 characters'], minLength: 8 };
+
+const APIS: ApiSummary[] = [{ name: 'demo', label: 'Demo API', provider: 'demo', baseUrl: 'http://127.0.0.1:4600/api', dashboard: 'demo-projects' }];
 
 type Call = { method: string; args: unknown[] };
 
@@ -116,6 +119,14 @@ class RecordingEngine implements SessionEngine {
   async recentEvents(...args: [limit?: number]): Promise<AuthEvent[]> {
     this.record('recentEvents', args);
     return EVENTS;
+  }
+  listApis(): ApiSummary[] {
+    this.record('listApis', []);
+    return APIS;
+  }
+  async fetchApi(api: string, request: ApiRequest): Promise<ApiResponse> {
+    this.record('fetchApi', [api, request]);
+    return { status: 200, headers: { 'content-type': 'application/json' }, bodyType: 'json', body: { ok: true }, accountKey: ALICE.key, dpop: true };
   }
   hasRole(...args: [role: string, accountKey?: string]): boolean {
     this.record('hasRole', args);
@@ -213,6 +224,20 @@ describe('IPC router: happy paths', () => {
     },
     { channel: 'events:recent', args: [], call: { method: 'recentEvents', args: [] }, value: EVENTS },
     { channel: 'events:recent', args: [10], call: { method: 'recentEvents', args: [10] }, value: EVENTS },
+    { channel: 'apis:list', args: [], call: { method: 'listApis', args: [] }, value: APIS },
+    {
+      channel: 'api:request',
+      args: ['demo', { path: '/projects', query: { days: 30, tag: ['a', 'b'] }, headers: { 'If-None-Match': '"x"' }, accountKey: 'demo-alice', method: undefined }],
+      // Rebuilt from the fields that were given: an explicit undefined does not travel on.
+      call: { method: 'fetchApi', args: ['demo', { path: '/projects', query: { days: 30, tag: ['a', 'b'] }, headers: { 'If-None-Match': '"x"' }, accountKey: 'demo-alice' }] },
+      value: { status: 200, headers: { 'content-type': 'application/json' }, bodyType: 'json', body: { ok: true }, accountKey: ALICE.key, dpop: true },
+    },
+    {
+      channel: 'api:request',
+      args: ['github', { method: 'POST', path: 'user/repos', json: { name: 'x', private: true, topics: ['a'] } }],
+      call: { method: 'fetchApi', args: ['github', { method: 'POST', path: 'user/repos', json: { name: 'x', private: true, topics: ['a'] } }] },
+      value: { status: 200, headers: { 'content-type': 'application/json' }, bodyType: 'json', body: { ok: true }, accountKey: ALICE.key, dpop: true },
+    },
     { channel: 'access:has-role', args: ['admin'], call: { method: 'hasRole', args: ['admin'] }, value: true },
     { channel: 'access:has-role', args: ['admin', 'ada'], call: { method: 'hasRole', args: ['admin', 'ada'] }, value: true },
     { channel: 'admin:users', args: [], call: { method: 'listUsers', args: [] }, value: USERS },
@@ -291,6 +316,18 @@ describe('IPC router: rejected input never reaches the engine', () => {
     { name: 'account key with a space', channel: 'session:refresh', args: ['demo alice'], mentions: ['accountKey'] },
     { name: 'account key null', channel: 'session:refresh', args: [null], mentions: ['accountKey'] },
     { name: 'sign-out options a string', channel: 'session:sign-out', args: ['demo-alice'], mentions: ['options'] },
+    { name: 'api request without a request', channel: 'api:request', args: ['demo'], mentions: ['api:request', 'argument'] },
+    { name: 'api name with capitals', channel: 'api:request', args: ['Demo', { path: '/x' }], mentions: ['api:request', 'api'] },
+    { name: 'api request a string', channel: 'api:request', args: ['demo', '/projects'], mentions: ['request'] },
+    { name: 'api request with an unknown field', channel: 'api:request', args: ['demo', { path: '/x', url: 'https://evil.example' }], mentions: ['request', 'url'] },
+    { name: 'api request setting the Authorization header', channel: 'api:request', args: ['demo', { path: '/x', headers: { Authorization: 'Bearer stolen' } }], mentions: ['request.headers'] },
+    { name: 'api request setting the DPoP header', channel: 'api:request', args: ['demo', { path: '/x', headers: { dpop: 'proof' } }], mentions: ['request.headers'] },
+    { name: 'api request with a CRLF in a header', channel: 'api:request', args: ['demo', { path: '/x', headers: { 'x-a': 'b\r\nHost: evil' } }], mentions: ['request.headers'] },
+    { name: 'api request with an unknown method', channel: 'api:request', args: ['demo', { method: 'TRACE', path: '/x' }], mentions: ['request.method'] },
+    { name: 'api request with an oversize path', channel: 'api:request', args: ['demo', { path: huge }], mentions: ['request.path'] },
+    { name: 'api request with an oversize body', channel: 'api:request', args: ['demo', { method: 'POST', path: '/x', json: { blob: huge } }], mentions: ['request.json'] },
+    { name: 'api request with a non-JSON body', channel: 'api:request', args: ['demo', { method: 'POST', path: '/x', json: { when: new Date(0) } }], mentions: ['request.json'] },
+    { name: 'api request inheriting fields', channel: 'api:request', args: ['demo', Object.create({ path: '/x' })], mentions: ['request'] },
     { name: 'sign-out options an array', channel: 'session:sign-out', args: [['demo-alice']], mentions: ['options'] },
     {
       name: 'sign-out options with an unknown field',

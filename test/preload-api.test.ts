@@ -4,6 +4,7 @@
  * state-change subscriptions can be ended.
  */
 import { describe, expect, it } from 'vitest';
+import type { ApiRequest, ApiResponse, ApiSummary } from '../src/shared/api';
 import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, UserSummary } from '../src/shared/accounts';
 import { AuthError, isAuthError } from '../src/shared/errors';
 import type { IpcEventName, IpcEvents, IpcResult, IpcTransport } from '../src/shared/ipc';
@@ -96,6 +97,14 @@ class MemoryEngine implements SessionEngine {
   async recentEvents(...args: [limit?: number]): Promise<AuthEvent[]> {
     this.received.push(['recentEvents', ...args]);
     return [{ at: '2026-01-01T00:00:00.000Z', kind: 'sign_in', accountKey: ALICE.key, outcome: 'ok' }];
+  }
+  listApis(): ApiSummary[] {
+    return [{ name: 'demo', label: 'Demo API', provider: 'demo', baseUrl: 'http://127.0.0.1:4600/api', dashboard: 'demo-projects' }];
+  }
+  async fetchApi(api: string, request: ApiRequest): Promise<ApiResponse> {
+    this.received.push(['fetchApi', api, request]);
+    if (api === 'missing') throw new AuthError('unknown_api', 'No API named "missing" is configured.');
+    return { status: 200, headers: {}, bodyType: 'json', body: { path: request.path }, accountKey: ALICE.key, dpop: false };
   }
   hasRole(...args: [role: string, accountKey?: string]): boolean {
     this.received.push(['hasRole', ...args]);
@@ -239,6 +248,18 @@ describe('preload API over the router', () => {
       ['updateDetails', 'ada'],
     ]);
     expect(transport.sentArgs[0]).toEqual(['viewer']);
+  });
+
+  it('calls configured APIs through the main process: answers, coded refusals, and checks before the engine', async () => {
+    const { api, engine } = setup();
+    expect(await api.api.list()).toEqual([{ name: 'demo', label: 'Demo API', provider: 'demo', baseUrl: 'http://127.0.0.1:4600/api', dashboard: 'demo-projects' }]);
+    expect(await api.api.request('demo', { path: '/projects', query: { days: 7 } })).toMatchObject({ status: 200, bodyType: 'json', body: { path: '/projects' } });
+    await expect(api.api.request('missing', { path: '/x' })).rejects.toMatchObject({ code: 'unknown_api' });
+    await expect(api.api.request('demo', { path: '/x', headers: { authorization: 'Bearer mine' } })).rejects.toMatchObject({ code: 'invalid_argument' });
+    expect(engine.received).toEqual([
+      ['fetchApi', 'demo', { path: '/projects', query: { days: 7 } }],
+      ['fetchApi', 'missing', { path: '/x' }],
+    ]);
   });
 
   it('reports unexpected failures as internal without their text', async () => {

@@ -118,6 +118,7 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
       ...(embeddedIssuer ? { trustedHttpOrigin: new URL(embeddedIssuer).origin } : {}),
     }),
     ...(initial ? { initialConfig: initial } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.signInTimeoutMs !== undefined ? { signInTimeoutMs: options.signInTimeoutMs } : {}),
     ...(options.waitingHintAfterMs !== undefined ? { waitingHintAfterMs: options.waitingHintAfterMs } : {}),

@@ -139,6 +139,10 @@ export function createLatchkeyApi(transport: IpcTransport, options: LatchkeyApiO
     events: {
       recent: (limit) => (limit === undefined ? call('events:recent') : call('events:recent', limit)),
     },
+    api: {
+      list: () => call('apis:list'),
+      request: (api, request) => call('api:request', api, request),
+    },
   };
 }
 
@@ -179,5 +183,6 @@ export function withBridgeSafeErrors(api: LatchkeyApi): LatchkeyApi {
     accounts: guardAccountsApi(api.accounts, guard),
     providers: { list: guard(api.providers.list) },
     events: { recent: guard(api.events.recent) },
+    api: { list: guard(api.api.list), request: guard(api.api.request) },
   };
 }

@@ -55,8 +55,12 @@ export const AUTH_ERROR_CODES = [
   'busy',
   /** The loopback redirect URI(s) registered for the provider cannot be listened on (port in use). */
   'redirect_unavailable',
-  /** An argument from outside (IPC, CLI) failed validation. */
+  /** An argument from outside (IPC, CLI) failed validation (an API path that leaves its base_url, too). */
   'invalid_argument',
+  /** No API of that name in config.yaml's `apis:`. */
+  'unknown_api',
+  /** An API answered with more than the configured bound (max_response_bytes). */
+  'response_too_large',
   /** A bug: something that should not happen. */
   'internal',
 ] as const;

@@ -9,6 +9,7 @@
  * Objects are loose (unknown fields pass through untouched), so a new optional field needs no change here.
  */
 import { z } from 'zod';
+import type { ApiBodyType, ApiDashboard, ApiResponse, ApiSummary } from './api';
 import { AUTH_ERROR_CODES, type ErrorInfo } from './errors';
 import { accountAnswerSchemas } from './accounts-ipc-answers';
 import type { IpcChannel, IpcEventName, IpcEvents, IpcValue } from './ipc';
@@ -23,6 +24,8 @@ const REVOCATIONS = ['revoked', 'not_supported', 'refused', 'failed'] as const s
 const CONNECTIVITY = ['online', 'offline'] as const satisfies readonly AccountSummary['connectivity'][];
 const PHASES = ['ready', 'config_invalid'] as const satisfies readonly SessionState['phase'][];
 const OUTCOMES = ['ok', 'error'] as const satisfies readonly AuthEvent['outcome'][];
+const BODY_TYPES = ['json', 'text', 'binary', 'empty'] as const satisfies readonly ApiBodyType[];
+const DASHBOARDS = ['demo-projects', 'github-repositories'] as const satisfies readonly ApiDashboard[];
 
 const enumsCoverTheirUnions: [
   Covers<ProviderMark, (typeof PROVIDER_MARKS)[number]>,
@@ -31,7 +34,9 @@ const enumsCoverTheirUnions: [
   Covers<AccountSummary['connectivity'], (typeof CONNECTIVITY)[number]>,
   Covers<SessionState['phase'], (typeof PHASES)[number]>,
   Covers<AuthEvent['outcome'], (typeof OUTCOMES)[number]>,
-] = [true, true, true, true, true, true];
+  Covers<ApiBodyType, (typeof BODY_TYPES)[number]>,
+  Covers<ApiDashboard, (typeof DASHBOARDS)[number]>,
+] = [true, true, true, true, true, true, true, true];
 void enumsCoverTheirUnions;
 
 /** Every channel's answer. The mapped type makes a forgotten channel a compile error. */
@@ -67,6 +72,7 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
     signedInAt: z.string().optional(),
     lastRefreshAt: z.string().optional(),
     accessTokenExpiresAt: z.string().optional(),
+    dpop: z.boolean().optional(),
     connectivity: z.enum(CONNECTIVITY),
     stale: z.boolean(),
     signedOutReason: z.string().optional(),
@@ -120,6 +126,25 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
     detail: z.string().optional(),
   });
 
+  const apiSummary: z.ZodType<ApiSummary> = z.looseObject({
+    name: z.string(),
+    label: z.string(),
+    provider: z.string(),
+    baseUrl: z.string(),
+    dashboard: z.enum(DASHBOARDS).optional(),
+  });
+
+  // Header values are text; the body is whatever the API sent (JSON, text, base64 or null), so only its
+  // container is checked here: what a panel makes of it is the panel's business (it checks every field it uses).
+  const apiResponse: z.ZodType<ApiResponse> = z.looseObject({
+    status: z.number().int().min(100).max(599),
+    headers: z.record(z.string(), z.string()),
+    bodyType: z.enum(BODY_TYPES),
+    body: z.unknown(),
+    accountKey: z.string(),
+    dpop: z.boolean(),
+  });
+
   const answers: AnswerSchemas = {
     'session:get': sessionState,
     'session:reload': sessionState,
@@ -133,6 +158,8 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
     'session:open-end-session': z.null(),
     'events:recent': z.array(authEvent),
     ...accountAnswerSchemas(accountSummary),
+    'apis:list': z.array(apiSummary),
+    'api:request': apiResponse,
   };
 
   const events: EventSchemas = {

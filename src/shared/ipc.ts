@@ -6,6 +6,7 @@
  * because errors thrown through `ipcMain.handle` lose everything but their message.
  */
 import { ACCOUNTS_CHANNELS, type AccountsApi, type AccountsIpcContract } from './accounts-ipc';
+import type { ApiRequest, ApiResponse, ApiSummary } from './api';
 import type { ErrorInfo } from './errors';
 import type {
   AccountSummary,
@@ -31,6 +32,10 @@ export interface IpcContract extends AccountsIpcContract {
   'session:sign-out': { args: [options?: SignOutOptions]; result: SignOutResult };
   'session:open-end-session': { args: [accountKey: string]; result: null };
   'events:recent': { args: [limit?: number]; result: AuthEvent[] };
+  /** The APIs configured under `apis:` in config.yaml. */
+  'apis:list': { args: []; result: ApiSummary[] };
+  /** A request to a configured API, made by the main process with the session's token (never sent here). */
+  'api:request': { args: [api: string, request: ApiRequest]; result: ApiResponse };
 }
 
 export type IpcChannel = keyof IpcContract;
@@ -50,6 +55,8 @@ export const IPC_CHANNELS = [
   'session:open-end-session',
   'events:recent',
   ...ACCOUNTS_CHANNELS,
+  'apis:list',
+  'api:request',
 ] as const satisfies readonly IpcChannel[];
 
 /** What every handler answers. */
@@ -91,4 +98,9 @@ export interface LatchkeyApi {
   events: { recent(limit?: number): Promise<AuthEvent[]> };
   /** Who may sign in, roles and local accounts (src/shared/accounts-ipc.ts). */
   accounts: AccountsApi;
+  /** Protected APIs, called by the main process with the session: the renderer asks for data, never for a token. */
+  api: {
+    list(): Promise<ApiSummary[]>;
+    request(api: string, request: ApiRequest): Promise<ApiResponse>;
+  };
 }

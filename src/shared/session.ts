@@ -3,6 +3,7 @@
  * Everything here is safe to show: summaries and expiry times, never a token.
  */
 import type { AccountsEngine } from './accounts';
+import type { ApiRequest, ApiResponse, ApiSummary } from './api';
 import type { ErrorInfo } from './errors';
 
 /** One account as the UI sees it. */
@@ -30,6 +31,8 @@ export interface AccountSummary {
   lastRefreshAt?: string;
   /** ISO time at which the current access token expires; absent if unknown. */
   accessTokenExpiresAt?: string;
+  /** Whether the session's tokens are bound to a key that never leaves Latchkey (DPoP, RFC 9449). */
+  dpop?: boolean;
   /**
    * `offline`: the provider could not be reached when a refresh was due; the session stays and is
    * retried. `stale`: the access token has expired and could not be refreshed yet.
@@ -148,5 +151,13 @@ export interface SessionEngine extends AccountsEngine {
   openEndSession(accountKey: string): Promise<void>;
   /** The newest entries of the auth-event log, newest first. */
   recentEvents(limit?: number): Promise<AuthEvent[]>;
+  /** The APIs of config.yaml's `apis:` (names, providers, base URLs: nothing secret). */
+  listApis(): ApiSummary[];
+  /**
+   * One request to a configured API with the session of its provider's account: the token is attached here,
+   * in the main process (DPoP-bound where possible), refreshed once on a 401 that says it is no longer valid,
+   * and never sent anywhere but the API's base_url.
+   */
+  fetchApi(api: string, request: ApiRequest): Promise<ApiResponse>;
   onStateChange(listener: (state: SessionState) => void): () => void;
 }

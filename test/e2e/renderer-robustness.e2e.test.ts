@@ -78,6 +78,8 @@ class ScriptedEngine {
       updateDetails: refuse,
       hasRole: () => false,
       listUsers: () => [],
+      listApis: () => [],
+      fetchApi: refuse,
       onStateChange: () => () => undefined,
     };
   }

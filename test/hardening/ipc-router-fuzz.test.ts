@@ -15,7 +15,7 @@ import { createIpcRouter } from '../../src/main/desktop/ipc-router';
 import { IPC_CHANNELS, type IpcChannel } from '../../src/shared/ipc';
 import { expectedAccountCall, isAccountsChannel, nearValidAccountArg } from './accounts-contract';
 import { createRng, fuzzSeed, type Rng } from './fuzz-random';
-import { isAccountKey, isEventLimit, isProviderName, isSignOutOptions, RecordingEngine, type RecordedCall } from './recording-engine';
+import { cleanApiRequestCopy, isAccountKey, isApiName, isApiRequest, isEventLimit, isProviderName, isSignOutOptions, RecordingEngine, type RecordedCall } from './recording-engine';
 
 const PER_CHANNEL = 1_000;
 const STRANGE_CHANNELS = 500;
@@ -165,9 +165,30 @@ function nearValidArg(rng: Rng, channel: IpcChannel): unknown {
   }
 }
 
+const PATHISH = ['/projects', 'projects/latchkey', '/user/repos?sort=updated', '/', '/../admin', '//evil.example', 'x'.repeat(2049), '', `/${MARKER}`];
+const HEADERISH: Array<[string, unknown]> = [['accept', 'application/json'], ['If-None-Match', '"abc"'], ['x-github-api-version', '2022-11-28'], ['Authorization', 'Bearer x'], ['dpop', 'x'], ['cookie', 'a=b'], ['x-a', 'b\r\nHost: evil'], ['bad header', 'x'], ['x-n', 5], ['Sec-Fetch-Mode', 'cors']];
+
+/** An API request: mostly close to valid, so both sides of every rule are hit. */
+function nearValidApiRequest(rng: Rng): unknown {
+  if (rng.chance(0.15)) return randomValue(rng);
+  if (rng.chance(0.05)) return rng.pick(pollutionObjects());
+  const request: Record<string, unknown> = { path: rng.chance(0.8) ? rng.pick(PATHISH.slice(0, 4)) : rng.pick(PATHISH) };
+  if (rng.chance(0.3)) request['method'] = rng.pick(['GET', 'POST', 'DELETE', 'get', 'TRACE', undefined, 5]);
+  if (rng.chance(0.3)) request['query'] = rng.pick([{ days: 30 }, { tag: ['a', 'b'], on: true }, { n: Number.NaN }, { '': 'x' }, [1], 'days=3', { deep: { x: 1 } }]);
+  if (rng.chance(0.3)) request['json'] = rng.pick([{ name: 'x' }, [1, 2, 3], null, 'text', { when: new Date(0) }, { n: Number.POSITIVE_INFINITY }, DEEP_OBJECT, { big: HUGE_1MB }, undefined]);
+  if (rng.chance(0.3)) {
+    const [name, value] = rng.pick(HEADERISH);
+    request['headers'] = { [name]: value };
+  }
+  if (rng.chance(0.3)) request['accountKey'] = rng.pick(KEYISH);
+  if (rng.chance(0.1)) request[rng.pick(['url', 'token', 'baseUrl', 'PATH'])] = 'https://evil.example';
+  return request;
+}
+
 /** The argument list of one invoke; sometimes not a list at all. */
 function randomArgs(rng: Rng, channel: IpcChannel): unknown {
   const roll = rng.next();
+  if (channel === 'api:request' && roll < 0.5) return [rng.chance(0.85) ? rng.pick(['demo', 'github', 'my-api']) : rng.pick(PROVIDERISH), nearValidApiRequest(rng)];
   if (roll < 0.4) return [nearValidArg(rng, channel)];
   if (roll < 0.5) return [];
   if (roll < 0.7) return Array.from({ length: rng.int(0, 4) }, () => (rng.chance(0.5) ? nearValidArg(rng, channel) : randomValue(rng)));
@@ -214,6 +235,10 @@ function expectedCall(channel: IpcChannel, args: unknown): RecordedCall | null {
     case 'local:change-password':
     case 'account:update-details':
       return expectedAccountCall(channel, args);
+    case 'apis:list':
+      return none ? { method: 'listApis', args: [] } : null;
+    case 'api:request':
+      return args.length === 2 && isApiName(first) && isApiRequest(args[1]) ? { method: 'fetchApi', args: [first, cleanApiRequestCopy(args[1])] } : null;
     case 'session:sign-out': {
       if (optional) return { method: 'signOut', args: [] };
       if (args.length !== 1 || !isSignOutOptions(first)) return null;

@@ -6,6 +6,7 @@
  * the engine sees it, records a violation and throws.
  */
 import type { LocalAccountsInfo, UserSummary } from '../../src/shared/accounts';
+import type { ApiRequest, ApiResponse, ApiSummary } from '../../src/shared/api';
 import type { AccountSummary, AuthEvent, ProviderSummary, SessionEngine, SessionState, SignOutResult } from '../../src/shared/session';
 import { isDetailsUpdate, isLocalSignInRequest, isPasswordChangeRequest, isRegistrationRequest, isRole } from './accounts-contract';
 
@@ -34,6 +35,70 @@ export function isSignOutOptions(value: unknown): value is { accountKey?: string
   if (record['accountKey'] !== undefined && !isAccountKey(record['accountKey'])) return false;
   if (record['forget'] !== undefined && typeof record['forget'] !== 'boolean') return false;
   return true;
+}
+
+/** `apis.<name>` in config.yaml. */
+export function isApiName(value: unknown): value is string {
+  return isProviderName(value);
+}
+
+function isPlain(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function isQueryScalar(value: unknown): boolean {
+  return (typeof value === 'string' && value.length <= 8192) || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+}
+
+/** JSON data: plain objects and arrays of finite numbers, strings, booleans and null, at most 32 deep and 256 KB. */
+function isJsonBody(value: unknown): boolean {
+  const visit = (node: unknown, depth: number): boolean => {
+    if (depth > 32) return false;
+    if (node === null || typeof node === 'string' || typeof node === 'boolean') return true;
+    if (typeof node === 'number') return Number.isFinite(node);
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i += 1) if (!(i in node) || !visit(node[i], depth + 1)) return false;
+      return true;
+    }
+    return isPlain(node) && Object.entries(node).every(([key, item]) => key !== '__proto__' && visit(item, depth + 1));
+  };
+  return visit(value, 0) && Buffer.byteLength(JSON.stringify(value), 'utf8') <= 256 * 1024;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
+const REFUSED_HEADERS = ['authorization', 'proxy-authorization', 'dpop', 'cookie', 'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'forwarded', 'origin', 'referer'];
+
+/** The fields an API request may carry, as src/shared/api.ts and the README describe them. */
+export function isApiRequest(value: unknown): value is ApiRequest {
+  if (!isPlain(value)) return false;
+  for (const key of Object.keys(value)) if (!['method', 'path', 'query', 'json', 'headers', 'accountKey'].includes(key)) return false;
+  const { method, path, query, json, headers, accountKey } = value;
+  if (method !== undefined && !['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method as string)) return false;
+  if (typeof path !== 'string' || path.length < 1 || path.length > 2048) return false;
+  if (query !== undefined) {
+    if (!isPlain(query) || Object.keys(query).length > 100) return false;
+    for (const [key, item] of Object.entries(query)) {
+      if (key.length < 1 || key.length > 256) return false;
+      if (Array.isArray(item) ? item.length > 100 || !item.every((x, i) => i in item && isQueryScalar(x)) : !isQueryScalar(item)) return false;
+    }
+  }
+  if (json !== undefined && !isJsonBody(json)) return false;
+  if (headers !== undefined) {
+    if (!isPlain(headers) || Object.keys(headers).length > 20) return false;
+    for (const [name, item] of Object.entries(headers)) {
+      const lower = name.toLowerCase();
+      if (!HEADER_NAME.test(name) || REFUSED_HEADERS.includes(lower) || ['proxy-', 'sec-', 'x-forwarded-'].some((p) => lower.startsWith(p))) return false;
+      if (typeof item !== 'string' || item.length > 4096 || !/^[\t\x20-\x7e\x80-\xff]*$/.test(item)) return false;
+    }
+  }
+  return accountKey === undefined || isAccountKey(accountKey);
+}
+
+/** The request as the engine must receive it: the given fields only (an explicit undefined is left out). */
+export function cleanApiRequestCopy(request: ApiRequest): ApiRequest {
+  return Object.fromEntries(Object.entries(request).filter(([, item]) => item !== undefined)) as unknown as ApiRequest;
 }
 
 export interface RecordedCall {
@@ -163,6 +228,17 @@ export class RecordingEngine implements SessionEngine {
   async updateDetails(...args: unknown[]): Promise<AccountSummary> {
     this.mutate('updateDetails', args, args.length === 1 && isDetailsUpdate(args[0]));
     return account('team', 'ada');
+  }
+
+  listApis(...args: unknown[]): ApiSummary[] {
+    this.record('listApis', args, args.length === 0);
+    return [{ name: 'demo', label: 'Demo API', provider: 'demo', baseUrl: 'http://127.0.0.1:4600/api', dashboard: 'demo-projects' }];
+  }
+
+  async fetchApi(...args: unknown[]): Promise<ApiResponse> {
+    const [api, request] = args;
+    this.record('fetchApi', args, args.length === 2 && isApiName(api) && isApiRequest(request));
+    return { status: 200, headers: {}, bodyType: 'empty', body: null, accountKey: 'demo:subject-1', dpop: false };
   }
 
   onStateChange(): () => void {

@@ -5,6 +5,7 @@
 import type { AccountSummary } from '../../shared/session';
 import type { AccountRecord } from '../store/config';
 import type { TokenSet } from './storage';
+import { isDpopBound } from './dpop';
 import type { ProfileClaims } from './sign-in-flow';
 import { isAccessTokenFresh } from './token-freshness';
 
@@ -65,6 +66,7 @@ export function summarizeAccount(input: SummaryInput): AccountSummary {
   if (signedInAt) summary.signedInAt = signedInAt;
   if (record.last_refresh) summary.lastRefreshAt = record.last_refresh;
   if (signedIn && tokens?.expiresAt !== undefined) summary.accessTokenExpiresAt = new Date(tokens.expiresAt).toISOString();
+  if (signedIn && tokens && isDpopBound(tokens)) summary.dpop = true;
   const reason = input.unavailableReason ?? record.signed_out_reason;
   if (!signedIn && reason) summary.signedOutReason = reason;
   return summary;

@@ -39,7 +39,9 @@ function codeForOAuthError(error: string): AuthErrorCode {
       return 'access_denied';
     case 'temporarily_unavailable':
     case 'server_error':
-      // The provider is there but cannot answer now: transient, like a network failure.
+    case 'use_dpop_nonce':
+      // The provider is there but cannot answer now (or wants a fresher DPoP nonce than the one retry used):
+      // transient, like a network failure.
       return 'network';
     default:
       return 'provider_error';
@@ -94,8 +96,9 @@ export function translateOidcError(err: unknown, operation: OidcOperation): Auth
   // An OAuth error answer from the token/revocation endpoint, or in the authorization redirect.
   if (e && typeof e.error === 'string' && (e.code === 'OAUTH_RESPONSE_BODY_ERROR' || e.code === 'OAUTH_AUTHORIZATION_RESPONSE_ERROR')) {
     const oauthCode = codeForOAuthError(e.error);
-    // Any definite answer to a refresh other than "try later" means this refresh token will never work again.
-    const code = operation === 'refresh' && oauthCode !== 'network' ? 'invalid_grant' : oauthCode;
+    // Any definite answer to a refresh other than "try later" means this refresh token will never work again —
+    // except a refused DPoP proof (a clock far off, say), which says nothing about the refresh token.
+    const code = operation === 'refresh' && oauthCode !== 'network' && e.error !== 'invalid_dpop_proof' ? 'invalid_grant' : oauthCode;
     const description = tidy(typeof e.error_description === 'string' ? e.error_description : undefined);
     const hint = code === 'invalid_client'
       ? 'Check client_id (and client_secret, if the provider gave one) for this provider in config.yaml, and that the client allows loopback redirects to http://127.0.0.1.'

@@ -104,9 +104,9 @@ export function trustedPictureOrigin(client: ProviderClient): string | undefined
 
 /**
  * The profile after a sign-in. `claims` are the ID token's (OpenID Connect); without an ID token the
- * provider's API says who this is.
+ * provider's API says who this is. `dpop` signs the userinfo request's proof when the token is DPoP-bound.
  */
-export async function readProfile(client: ProviderClient, accessToken: string, claims: Record<string, unknown> | undefined): Promise<ProfileClaims> {
+export async function readProfile(client: ProviderClient, accessToken: string, claims: Record<string, unknown> | undefined, dpop?: oidc.DPoPHandle): Promise<ProfileClaims> {
   const source = client.provider.profile;
   let profile: ProfileClaims;
   switch (source.type) {
@@ -115,7 +115,7 @@ export async function readProfile(client: ProviderClient, accessToken: string, c
       let userinfo: Record<string, unknown> | undefined;
       if (client.metadata.userinfo_endpoint) {
         try {
-          userinfo = await oidc.fetchUserInfo(client.configuration, accessToken, claims.sub);
+          userinfo = await oidc.fetchUserInfo(client.configuration, accessToken, claims.sub, dpop ? { DPoP: dpop } : undefined);
         } catch (err) {
           const translated = translateOidcError(err, 'userinfo');
           // Without the network we cannot finish anyway; any other userinfo problem leaves the ID token's claims.

@@ -87,6 +87,11 @@ export interface PresetDefinition {
   noEndSession?: string;
   /** Whether a client secret comes with a desktop client registration. */
   clientSecret: 'required' | 'optional' | 'unused';
+  /**
+   * Whether the provider binds tokens to a key (DPoP, RFC 9449). None of these does today; with `dpop: auto`
+   * a discovery document that lists dpop_signing_alg_values_supported still turns it on.
+   */
+  dpop: boolean;
   /** GitHub answers its token endpoint with 200 + `error`, and form-encoded unless asked for JSON. */
   quirks: { githubTokenEndpoint?: boolean };
   /** Config fields only this preset understands. */
@@ -121,6 +126,7 @@ export const PROVIDER_PRESETS: Readonly<Record<PresetName, PresetDefinition>> = 
     endSession: false,
     noEndSession: 'Google has no sign-out page for apps: you stay signed in to Google in your browser until you sign out there.',
     clientSecret: 'required',
+    dpop: false,
     quirks: {},
     fields: [],
     registration: 'Google Cloud console → Credentials → OAuth client ID → "Desktop app" (redirects to http://127.0.0.1 on any port need no registration); copy the client ID and secret.',
@@ -144,6 +150,7 @@ export const PROVIDER_PRESETS: Readonly<Record<PresetName, PresetDefinition>> = 
     }),
     endSession: true,
     clientSecret: 'unused',
+    dpop: false,
     quirks: {},
     fields: ['tenant', 'authority'],
     registration: 'Microsoft Entra admin center → App registrations → Authentication → "Mobile and desktop applications" with the redirect URI http://127.0.0.1/callback (Entra ignores the port of loopback URIs); "Allow public client flows".',
@@ -168,6 +175,7 @@ export const PROVIDER_PRESETS: Readonly<Record<PresetName, PresetDefinition>> = 
     endSession: false,
     noEndSession: 'GitHub has no sign-out page for apps: you stay signed in to GitHub in your browser.',
     clientSecret: 'required',
+    dpop: false,
     quirks: { githubTokenEndpoint: true },
     fields: ['host'],
     registration: 'GitHub → Settings → Developer settings → OAuth Apps (or GitHub Apps) → New, with the callback URL http://127.0.0.1/callback (GitHub lets the port of a loopback callback vary).',

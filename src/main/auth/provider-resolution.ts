@@ -5,7 +5,7 @@
  * over the preset's. Pure, so every preset's resolution is unit-tested.
  */
 import { AuthError } from '../../shared/errors';
-import type { ProviderConfig, RemoteProviderConfig } from '../store/schema';
+import type { DPOP_MODES, ProviderConfig, RemoteProviderConfig } from '../store/schema';
 import {
   DEFAULT_OIDC_SCOPES,
   PROVIDER_PRESETS,
@@ -17,6 +17,7 @@ import {
 } from './provider-presets';
 
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type DpopMode = (typeof DPOP_MODES)[number];
 
 /** Where the one-shot loopback server listens. `port: 0` = any free port (RFC 8252 §7.3). */
 export interface RedirectTarget {
@@ -53,6 +54,8 @@ export interface ResolvedProvider {
   postLogoutRedirectUri?: string;
   /** PKCE S256 is sent unless the entry says `pkce: false` (then a warning is shown and logged). */
   pkce: boolean;
+  /** DPoP (RFC 9449): `auto` where the provider's metadata offers it, `required`, or `off`. */
+  dpop: DpopMode;
   quirks: PresetDefinition['quirks'];
   /** What to show as "issuer" (summaries, `latchkey providers`). */
   displayIssuer: string;
@@ -105,6 +108,7 @@ export function resolveProvider(name: string, entry: ProviderConfig, context: Re
       endSession: { offered: true },
       redirects: redirectsFrom(entry.redirect_uri),
       pkce: true,
+      dpop: entry.dpop ?? 'auto',
       quirks: {},
       displayIssuer: context.embeddedIssuer,
     };
@@ -160,6 +164,7 @@ function resolveRemote(name: string, entry: RemoteProviderConfig): ResolvedProvi
     endSession,
     redirects: redirectsFrom(entry.redirect_uri),
     pkce: entry.pkce !== false,
+    dpop: entry.dpop ?? 'auto',
     quirks: preset?.quirks ?? {},
     displayIssuer: displayIssuerOf(metadata),
   };

@@ -1,10 +1,12 @@
 /**
  * The session manager: the one owner of "who is signed in", as the IPC router, the CLI and the desktop glue
  * see it. It composes the engine's parts over one shared core (session-core.ts): restore (session-restore.ts),
- * browser sign-in (session-sign-in.ts), refresh and its timers (session-refresh.ts) and sign-out
- * (session-sign-out.ts). Every change is on disk before listeners hear of it.
+ * browser sign-in (session-sign-in.ts), refresh and its timers (session-refresh.ts), sign-out
+ * (session-sign-out.ts) and requests to configured APIs with the session (session-api.ts). Every change is on
+ * disk before listeners hear of it.
  */
 import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, UserSummary } from '../../shared/accounts';
+import type { ApiRequest, ApiResponse, ApiSummary } from '../../shared/api';
 import { AuthError } from '../../shared/errors';
 import type {
   AccountSummary,
@@ -20,6 +22,7 @@ import type { AvatarCache } from './avatar-cache';
 import type { AuthEventLog } from './event-log';
 import type { ProviderRegistry } from './providers';
 import { SessionAccounts } from './session-accounts';
+import { ApiCaller } from './session-api';
 import { SessionCore, unknownAccount } from './session-core';
 import { SessionRefresher } from './session-refresh';
 import { SessionRestorer } from './session-restore';
@@ -51,6 +54,8 @@ export interface SessionManagerOptions {
   avatars?: AvatarCache;
   /** config.yaml as just loaded by the caller: used by the first restore() instead of reading it again. */
   initialConfig?: LatchkeyConfig;
+  /** The fetch for requests to configured APIs (the app's network stack). */
+  fetch?: typeof fetch;
 }
 
 export class SessionManager implements SessionEngine {
@@ -60,6 +65,7 @@ export class SessionManager implements SessionEngine {
   readonly #signOut: SignOutCoordinator;
   readonly #restorer: SessionRestorer;
   readonly #accounts: SessionAccounts;
+  readonly #api: ApiCaller;
 
   constructor(options: SessionManagerOptions) {
     this.#core = new SessionCore({
@@ -81,6 +87,7 @@ export class SessionManager implements SessionEngine {
     this.#signOut = new SignOutCoordinator(this.#core, { openBrowser: options.openBrowser });
     this.#restorer = new SessionRestorer(this.#core, this.#refresher, this.#signOut, options.initialConfig);
     this.#accounts = new SessionAccounts(this.#core);
+    this.#api = new ApiCaller(this.#core, this.#refresher, options.fetch ? { fetch: options.fetch } : {});
   }
 
   /**
@@ -179,6 +186,14 @@ export class SessionManager implements SessionEngine {
   /** A valid access token for the account (default: active), refreshing first if it is due. */
   getAccessToken(accountKey?: string): Promise<string> {
     return this.#refresher.getAccessToken(accountKey);
+  }
+
+  listApis(): ApiSummary[] {
+    return this.#api.listApis();
+  }
+
+  fetchApi(api: string, request: ApiRequest): Promise<ApiResponse> {
+    return this.#api.fetchApi(api, request);
   }
 
   refreshNow(accountKey?: string): Promise<AccountSummary> {

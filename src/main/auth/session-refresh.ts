@@ -10,6 +10,7 @@ import { AuthError, isAuthError, toAuthError } from '../../shared/errors';
 import type { AccountSummary } from '../../shared/session';
 import type { AccountRecord } from '../store/schema';
 import { recordFromProfile } from './account-records';
+import { resourceDpop } from './dpop';
 import { withProviderRoles } from './access/roles';
 import { confirmLocalSession } from './local-accounts/local-sessions';
 import { profileFromClaims, readProfile, trustedPictureOrigin, withSafePicture } from './profile-readers';
@@ -163,7 +164,7 @@ export class SessionRefresher {
     const runtime = core.runtimeFor(key);
     try {
       const client = await core.requireProviders().client(record.provider);
-      const profile = await readProfile(client, tokens.accessToken, undefined);
+      const profile = await readProfile(client, tokens.accessToken, undefined, await resourceDpop(client.configuration, tokens));
       runtime.connectivity = 'online';
       const nowIso = new Date(core.now()).toISOString();
       core.setConfig(

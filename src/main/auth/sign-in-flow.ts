@@ -1,10 +1,12 @@
 /**
  * One browser sign-in (RFC 8252): authorization code + PKCE (S256), state, nonce and RFC 9207 `iss`, with a
- * one-shot loopback redirect server on 127.0.0.1. This module obtains and validates tokens and the profile;
- * persisting them is the session manager's job, and only after that does the browser hear "signed in".
+ * one-shot loopback redirect server on 127.0.0.1. Where the provider offers DPoP, a new key pair binds the
+ * code (`dpop_jkt`) and the tokens to this account (dpop.ts). This module obtains and validates tokens and the
+ * profile; persisting them is the session manager's job, and only after that does the browser hear "signed in".
  */
 import * as oidc from 'openid-client';
 import { toAuthError, type AuthError, type ErrorInfo } from '../../shared/errors';
+import { createDpopKey, dpopHandle, keyToKeep, shouldUseDpop } from './dpop';
 import type { TokenSet } from './storage';
 import { startLoopbackServer } from './loopback-server';
 import { translateOidcError } from './oidc-errors';
@@ -65,6 +67,8 @@ export function tokenSetFrom(response: oidc.TokenEndpointResponse & oidc.TokenEn
   if (response.token_type) tokens.tokenType = response.token_type;
   if (response.scope) tokens.scope = response.scope;
   if (expiresIn !== undefined) tokens.expiresAt = now + expiresIn * 1000;
+  // The DPoP key stays with the session for good: the refresh token may be bound to it.
+  if (previous?.dpopKey) tokens.dpopKey = previous.dpopKey;
   return tokens;
 }
 
@@ -81,6 +85,9 @@ export async function beginSignIn(options: BeginSignInOptions): Promise<SignInRu
   const codeVerifier = provider.pkce ? oidc.randomPKCECodeVerifier() : undefined;
   const state = oidc.randomState();
   const nonce = oidcProtocol ? oidc.randomNonce() : undefined;
+  // Decided before the loopback server starts: a provider that cannot do a required DPoP is refused here.
+  const dpopKey = shouldUseDpop(provider, client.metadata) ? await createDpopKey() : undefined;
+  const dpop = dpopKey ? await dpopHandle(client.configuration, dpopKey) : undefined;
   const server = await startLoopbackServer({ expectedState: state, timeoutMs, appName: 'Latchkey', redirects: provider.redirects });
 
   const params: Record<string, string> = { ...provider.authorizationParams, redirect_uri: server.redirectUri, state };
@@ -90,6 +97,8 @@ export async function beginSignIn(options: BeginSignInOptions): Promise<SignInRu
     params.code_challenge_method = 'S256';
   }
   if (nonce) params.nonce = nonce;
+  // Binds the authorization code to the key (RFC 9449 §10): a code taken on the way cannot be redeemed without it.
+  if (dpop) params.dpop_jkt = await dpop.calculateThumbprint();
   const prompt = promptFor(params.prompt, {
     offlineAccess: provider.scopes.includes('offline_access'),
     ...(options.selectAccount && provider.selectAccountPrompt ? { selectAccount: provider.selectAccountPrompt } : {}),
@@ -109,14 +118,16 @@ export async function beginSignIn(options: BeginSignInOptions): Promise<SignInRu
             expectedState: state,
             ...(nonce ? { expectedNonce: nonce } : {}),
             idTokenExpected: oidcProtocol,
-          }),
+          }, undefined, dpop ? { DPoP: dpop } : undefined),
         );
       } catch (err) {
         throw translateOidcError(err, 'sign-in');
       }
       const tokens = tokenSetFrom(response, now());
+      const kept = keyToKeep(response.token_type, provider.dpop, dpopKey);
+      if (kept) tokens.dpopKey = kept;
       const claims = oidcProtocol ? (response.claims() as Record<string, unknown> | undefined) : undefined;
-      const profile = await readProfile(client, tokens.accessToken, claims);
+      const profile = await readProfile(client, tokens.accessToken, claims, kept ? dpop : undefined);
       return {
         tokens,
         profile,

@@ -5,6 +5,7 @@
  * the same real ones, and what keeps store/ free to change how it keeps things.
  */
 import type { AccountRecord, AccountRecordInput, LatchkeyConfig } from '../store/schema';
+import type { DpopPrivateJwk } from './dpop';
 
 /** One account's tokens. Kept only in the vault and the main process's memory, never in YAML or the window. */
 export interface TokenSet {
@@ -17,6 +18,11 @@ export interface TokenSet {
   expiresAt?: number;
   /** epoch ms */
   obtainedAt: number;
+  /**
+   * The account's DPoP private key (RFC 9449), when its tokens are bound to it. It lives here, and only here,
+   * so it is sealed with the tokens it belongs to and can never be lost or kept apart from them.
+   */
+  dpopKey?: DpopPrivateJwk;
 }
 
 /** Secrets per account key (the OS keychain, in store/secrets.ts). */

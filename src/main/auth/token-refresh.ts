@@ -4,10 +4,13 @@
  *
  * Under a cross-process lock per account we re-read the stored tokens first: if another process refreshed
  * while we waited, its result is used and our (now spent) refresh token is never sent. Otherwise the grant
- * runs, and the rotated refresh token is written to the keychain before anyone uses the new tokens.
+ * runs, and the rotated refresh token is written to the keychain before anyone uses the new tokens. A session
+ * with a DPoP key sends its proof with the grant (its refresh token may be bound to that key); the key is read
+ * from the vault with the tokens, so every process refreshes with the same one.
  */
 import * as oidc from 'openid-client';
 import { AuthError } from '../../shared/errors';
+import { dpopHandle } from './dpop';
 import { translateOidcError } from './oidc-errors';
 import type { ProviderClient } from './provider-client';
 import { tokenSetFrom } from './sign-in-flow';
@@ -47,9 +50,10 @@ export async function refreshAccountTokens(options: RefreshOptions): Promise<Ref
     }
     const client = await options.client();
     const refreshToken = stored.refreshToken;
+    const dpop = stored.dpopKey ? await dpopHandle(client.configuration, stored.dpopKey) : undefined;
     let response;
     try {
-      response = await client.grant((configuration) => oidc.refreshTokenGrant(configuration, refreshToken));
+      response = await client.grant((configuration) => oidc.refreshTokenGrant(configuration, refreshToken, undefined, dpop ? { DPoP: dpop } : undefined));
     } catch (err) {
       throw translateOidcError(err, 'refresh');
     }

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { IPC_CHANNELS, type IpcArgs, type IpcChannel, type IpcResult, type IpcValue } from '../../shared/ipc';
 import type { SessionEngine } from '../../shared/session';
+import { apiNameSchema, apiRequestSchema, cleanApiRequest } from '../auth/api-request';
 import { ACCOUNT_ROUTES } from './ipc-account-routes';
 import { failureEnvelope, invalidArgumentEnvelope } from './ipc-errors';
 import {
@@ -129,6 +130,19 @@ const ROUTES: RouteTable = {
     required: 0,
     args: z.tuple([eventLimitSchema.optional()]),
     run: (engine, [limit]) => (limit === undefined ? engine.recentEvents() : engine.recentEvents(limit)),
+  },
+  'apis:list': {
+    names: [],
+    required: 0,
+    args: z.tuple([]),
+    run: (engine) => engine.listApis(),
+  },
+  'api:request': {
+    names: ['api', 'request'],
+    required: 2,
+    // The request is rebuilt from its validated fields only (the engine checks it again for its other callers).
+    args: z.tuple([apiNameSchema, apiRequestSchema.transform(cleanApiRequest)]),
+    run: (engine, [api, request]) => engine.fetchApi(api, request),
   },
 };
 

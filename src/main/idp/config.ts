@@ -1,6 +1,7 @@
 /**
  * The oidc-provider configuration of the demo provider: one public native client (Latchkey), PKCE
- * required, rotating refresh tokens, revocation, userinfo and RP-initiated logout, with the demo users.
+ * required, rotating refresh tokens, revocation, userinfo, RP-initiated logout and DPoP (RFC 9449, with
+ * server nonces), with the demo users.
  */
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { fileAdapterFactory } from './file-adapter';
@@ -23,6 +24,8 @@ export interface ConfigurationInput {
   store: FileStore;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** 32 bytes; the demo API uses the same secret, so one nonce serves the whole origin (dpop-nonce.ts). */
+  dpopNonceSecret: Buffer;
 }
 
 function html(ctx: KoaContextWithOIDC, body: string): void {
@@ -86,6 +89,9 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
         allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
       },
       userinfo: { enabled: true },
+      // Tokens requested with a DPoP proof are bound to its key (a public client's refresh token too), and every
+      // proof must carry a current server nonce, so clients are exercised on use_dpop_nonce as well.
+      dPoP: { enabled: true, nonceSecret: input.dpopNonceSecret, requireNonce: () => true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: (ctx, form) => html(ctx, logoutConfirmPage(form)),

@@ -7,6 +7,7 @@ import type { EventEmitter } from 'node:events';
 import { createServer, type RequestListener } from 'node:http';
 import Provider from 'oidc-provider';
 import { buildConfiguration } from './config';
+import { DpopNonces, dpopNonceSecret } from './dpop-nonce';
 import { FileStore } from './file-store';
 import { loadOrCreateKeys } from './keys';
 import { ownershipKey } from './ownership';
@@ -70,6 +71,7 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<D
     await ensurePrivateDir(options.dataDir);
     const keys = await loadOrCreateKeys(options.dataDir, log);
     store = await FileStore.open(options.dataDir, log);
+    const nonceSecret = dpopNonceSecret(keys);
     const provider = new Provider(
       issuer,
       buildConfiguration({
@@ -78,13 +80,14 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<D
         store,
         accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 60 * 60,
         refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 30 * 24 * 60 * 60,
+        dpopNonceSecret: nonceSecret,
       }),
     );
     provider.on('server_error', (_ctx: unknown, error: Error) => log(`demo provider: server error: ${error.name}: ${error.message}`));
     // Koa prints errors to stderr unless someone listens; route them to the log instead. ('error' is
     // Koa's event, absent from the provider's typed event map.)
     (provider as EventEmitter).on('error', (error: Error) => log(`demo provider: ${error.name}: ${error.message}`));
-    handler = createRequestHandler({ provider, issuer, ownershipKey: ownershipKey(keys), log });
+    handler = createRequestHandler({ provider, issuer, ownershipKey: ownershipKey(keys), dpopNonces: new DpopNonces(nonceSecret), log });
   } catch (error) {
     await closeServer(server);
     throw error;

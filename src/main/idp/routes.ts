@@ -1,11 +1,14 @@
 /**
- * The demo provider's request handler: its own pages (home, avatars, login/consent) and the ownership
- * challenge first, everything else (discovery, authorization, token, userinfo, revocation, end-session...)
- * to oidc-provider.
+ * The demo provider's request handler: its own pages (home, avatars, login/consent), the ownership challenge
+ * and the demo API (`/api`) first, everything else (discovery, authorization, token, userinfo, revocation,
+ * end-session...) to oidc-provider.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { avatarSvg } from './avatar';
+import { handleDemoApi, isDemoApiPath } from './demo-api';
+import type { DpopNonces } from './dpop-nonce';
+import { ReplayCache } from './dpop-proof';
 import { sendHtml } from './http-util';
 import { handleInteraction, type InteractionAction } from './interactions';
 import { answerOwnershipChallenge, OWNERSHIP_PATH } from './ownership';
@@ -20,6 +23,8 @@ export interface RouteDeps {
   issuer: string;
   /** Answers the ownership challenge (see ownership.ts). */
   ownershipKey: Buffer;
+  /** DPoP nonces shared with oidc-provider's token endpoint (one origin, one nonce). */
+  dpopNonces: DpopNonces;
   log: (line: string) => void;
 }
 
@@ -39,6 +44,7 @@ function sendAvatar(res: ServerResponse, svg: string): void {
 
 export function createRequestHandler(deps: RouteDeps): RequestListener {
   const providerCallback = deps.provider.callback();
+  const apiDeps = { provider: deps.provider, issuer: deps.issuer, nonces: deps.dpopNonces, replays: new ReplayCache() };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pathname } = new URL(req.url ?? '/', deps.issuer);
@@ -48,6 +54,10 @@ export function createRequestHandler(deps: RouteDeps): RequestListener {
     }
     if (pathname === OWNERSHIP_PATH) {
       await answerOwnershipChallenge(req, res, deps.ownershipKey, deps.issuer);
+      return;
+    }
+    if (isDemoApiPath(pathname)) {
+      await handleDemoApi(req, res, apiDeps);
       return;
     }
     const avatar = AVATAR_PATH.exec(pathname);

@@ -208,7 +208,7 @@ const PROTO_KEY = '__proto__';
 /** Names that collide with Object.prototype members; refused where keys become object properties by name. */
 const PROTOTYPE_NAMES = new Set(['constructor', 'prototype']);
 /** The mappings whose keys are names chosen by the person (providers, account keys). */
-const NAMED_SECTIONS = ['providers', 'credentials.usernames'];
+const NAMED_SECTIONS = ['providers', 'apis', 'credentials.usernames'];
 
 /**
  * Every `__proto__` key anywhere in the file, and every `constructor` / `prototype` key directly under

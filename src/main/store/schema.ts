@@ -36,6 +36,7 @@ const RESERVED_AUTHORIZATION_PARAMS = new Set([
   'code_challenge_method',
   'request',
   'request_uri',
+  'dpop_jkt',
 ]);
 
 const PROVIDER_NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -127,6 +128,10 @@ const loopbackRedirectUri = z.string({ error: 'must be a URL such as http://127.
   }
 });
 
+/** DPoP (RFC 9449): `auto` binds tokens to a key where the provider supports it, `required` refuses a provider that does not. */
+export const DPOP_MODES = ['auto', 'required', 'off'] as const;
+const dpopMode = z.enum(DPOP_MODES, { error: `must be one of ${DPOP_MODES.join(', ')}` });
+
 const scopeName = z.string({ error: 'must be text' }).regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be a scope name without spaces or quotes');
 const requiredText = z.string({ error: 'must be text' }).trim().min(1, 'must not be empty');
 /** A JSON field path (`id`, `user.email`) or a template (`https://cdn.example/{id}/{avatar}.png`). */
@@ -140,6 +145,7 @@ export const embeddedProviderSchema = z.strictObject({
   port: z.number({ error: (issue) => (typeof issue.input === 'number' ? 'is too large' : 'must be a port number') }).int('must be a whole number').min(0).max(65535).default(DEFAULT_EMBEDDED_PORT),
   access_token_ttl_seconds: z.number({ error: 'must be a number of seconds' }).int('must be a whole number').min(1).max(31_536_000).optional(),
   redirect_uri: z.union([loopbackRedirectUri, z.array(loopbackRedirectUri).min(1, 'must list at least one URI')]).optional(),
+  dpop: dpopMode.optional(),
 });
 
 const presetList = PRESET_NAMES.join(' | ');
@@ -181,9 +187,13 @@ export const remoteProviderSchema = z
     post_logout_redirect_uri: loopbackRedirectUri.optional(),
     token_endpoint_auth_method: z.enum(TOKEN_ENDPOINT_AUTH_METHODS, { error: `must be one of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}` }).optional(),
     pkce: z.boolean({ error: 'must be true or false' }).optional(),
+    dpop: dpopMode.optional(),
   })
   .superRefine((provider, ctx) => {
     const preset = provider.preset;
+    if (preset !== undefined && provider.dpop === 'required' && !PROVIDER_PRESETS[preset].dpop) {
+      ctx.addIssue({ code: 'custom', path: ['dpop'], message: `cannot be required: ${PROVIDER_PRESETS[preset].label} does not support DPoP (use auto or off)` });
+    }
     for (const field of PRESET_FIELDS) {
       if (provider[field] === undefined) continue;
       const owners = presetsWithField(field);
@@ -247,6 +257,24 @@ export const accountRecordSchema = z.strictObject({
 });
 
 const providerName = z.string().regex(PROVIDER_NAME, 'provider names use lowercase letters, digits, - and _');
+
+/** Bounds of an API answer: the defaults, and the most a person may allow. */
+export const DEFAULT_API_TIMEOUT_SECONDS = 20;
+export const DEFAULT_API_MAX_RESPONSE_BYTES = 1024 * 1024;
+const MAX_API_TIMEOUT_SECONDS = 300;
+const MAX_API_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * An API the session may be used for: requests go to `base_url` and below only, with the token of the
+ * provider's account. For the built-in demo provider base_url may be left out (its demo API, on its own port).
+ */
+export const apiSchema = z.strictObject({
+  label: label.optional(),
+  provider: providerName,
+  base_url: providerUrl('https://api.example.com').optional(),
+  timeout_seconds: z.number({ error: 'must be a number of seconds' }).int('must be a whole number').min(1).max(MAX_API_TIMEOUT_SECONDS).optional(),
+  max_response_bytes: z.number({ error: 'must be a number of bytes' }).int('must be a whole number').min(1024).max(MAX_API_RESPONSE_BYTES).optional(),
+});
 /** The key of an account under credentials.usernames. */
 export const accountKeySchema = z
   .string()
@@ -268,6 +296,7 @@ export const configSchema = z
         .default(() => ({ expiry_days: DEFAULT_EXPIRY_DAYS })),
     ),
     providers: nullAsAbsent(z.record(providerName, providerSchema).default(defaultProviders)),
+    apis: nullAsAbsent(z.record(providerName, apiSchema).default(() => ({}))),
     credentials: nullAsAbsent(
       z
         .strictObject({ usernames: nullAsAbsent(z.record(accountKeySchema, accountRecordSchema).default(() => ({}))) })
@@ -291,6 +320,14 @@ export const configSchema = z
         });
       } else if (record.password !== undefined && config.providers[record.provider]?.local !== true) {
         ctx.addIssue({ code: 'custom', path: ['credentials', 'usernames', key, 'password'], message: `applies only to local accounts (provider ${quoteValue(record.provider)} signs in in the browser)` });
+      }
+    }
+    for (const [name, api] of Object.entries(config.apis)) {
+      const provider = Object.hasOwn(config.providers, api.provider) ? config.providers[api.provider] : undefined;
+      if (!provider) {
+        ctx.addIssue({ code: 'custom', path: ['apis', name, 'provider'], message: `no provider named ${quoteValue(api.provider)} in providers (configured: ${listForMessage(known)})` });
+      } else if (api.base_url === undefined && provider.embedded !== true) {
+        ctx.addIssue({ code: 'custom', path: ['apis', name, 'base_url'], message: 'is required (only the built-in demo provider has a default: its demo API)' });
       }
     }
     if (config.active_account !== undefined && !Object.hasOwn(config.credentials.usernames, config.active_account)) {
@@ -321,6 +358,8 @@ export { isHashedPassword };
 export type EmbeddedProviderConfig = z.output<typeof embeddedProviderSchema>;
 /** Any provider but the built-in one, as written (the preset's defaults are filled in by provider resolution). */
 export type RemoteProviderConfig = z.output<typeof remoteProviderSchema>;
+/** One API under apis: after validation. */
+export type ApiConfig = z.output<typeof apiSchema>;
 /** One account under credentials.usernames after validation. */
 export type AccountRecord = z.output<typeof accountRecordSchema>;
 /** What callers hand in to store an account: defaults (roles) may be left out. */

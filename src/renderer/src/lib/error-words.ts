@@ -176,6 +176,19 @@ export const ERROR_WORDS: Record<AuthErrorCode, ErrorWords> = {
     next: 'Try again. If it keeps happening, restart Latchkey.',
     retry: false,
   },
+  unknown_api: {
+    title: "That API isn't set up",
+    body: 'There is no API of that name under apis: in config.yaml.',
+    next: 'Add it to config.yaml (for example apis: demo: { provider: demo }), then reload.',
+    retry: false,
+    showMessage: true,
+  },
+  response_too_large: {
+    title: 'The answer was too large',
+    body: 'The API sent more data than Latchkey accepts for one request, so it was not loaded.',
+    next: 'Raise max_response_bytes for this API in config.yaml if the answer is expected to be this large.',
+    retry: true,
+  },
   internal: {
     title: 'Something went wrong',
     body: 'Latchkey ran into an unexpected problem.',
