@@ -9,8 +9,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BenchEnvironment } from './lib/environment';
 import { describeMachine, machineLines } from './lib/machine';
-import { markdownTable, writeResults, type Check, type Row } from './lib/report';
+import { GOALS } from './lib/goals';
+import { goalLines, markdownTable, writeResults, type Check, type Row } from './lib/report';
 import type { ScenarioContext, ScenarioResult, SharedState } from './lib/scenario';
+import { cliScenario } from './scenarios/cli';
 import { concurrencyScenario } from './scenarios/concurrency';
 import { refreshScenario } from './scenarios/refresh';
 import { rendererScenario } from './scenarios/renderer';
@@ -59,6 +61,19 @@ const SCENARIOS: Scenario[] = [
     run: restoreScaleScenario,
   },
   { name: 'renderer reload', rows: [{ id: '7', title: 'Renderer: reload → dashboard painted' }], needsAccount: true, run: rendererScenario },
+  {
+    name: 'CLI processes',
+    rows: [
+      { id: '8a', title: 'CLI: latchkey token, wall' },
+      { id: '8b', title: 'CLI: latchkey token, CPU' },
+      { id: '9a', title: 'CLI: latchkey --help, CPU' },
+      { id: '9b', title: 'CLI: latchkey --help, wall' },
+      { id: '10a', title: 'CLI: latchkey token, peak memory' },
+      { id: '10b', title: 'Engine with 1,000 records, peak memory' },
+    ],
+    needsAccount: true,
+    run: cliScenario,
+  },
 ];
 
 /** Row ids in reading order: 1, 2, 3, 4a, 4b, 5, 6a, ... */
@@ -67,7 +82,7 @@ function byId(a: Row, b: Row): number {
 }
 
 function notMeasured(scenario: Scenario, reason: string): Row[] {
-  return scenario.rows.map(({ id, title }) => ({ id, status: 'not_measured' as const, title, reason, notes: [] }));
+  return scenario.rows.map(({ id, title }) => ({ id, status: 'not_measured' as const, title, reason, notes: [], ...(GOALS[id] ? { goal: GOALS[id] } : {}) }));
 }
 
 function resultsDir(): string {
@@ -140,7 +155,11 @@ async function main(): Promise<number> {
   const written = await writeResults(resultsDir(), results);
   console.log(markdownTable(results.rows));
   console.log('');
-  console.log('ratio = subject median ÷ baseline median (and p95 ÷ p95), both measured in this run, alternating.');
+  console.log('ratio = subject median ÷ baseline median (and p95 ÷ p95), both measured in this run, alternating. Times in ms unless a figure names its unit.');
+  console.log('');
+  console.log('Goals (bench/lib/goals.ts), judged on the median:');
+  for (const line of goalLines(results.rows)) console.log(`  ${line}`);
+  console.log('');
   for (const row of results.rows) for (const note of row.notes) console.log(`  [${row.id}] ${note}`);
   console.log('');
   const failed = checks.filter((check) => !check.ok);

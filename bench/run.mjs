@@ -46,6 +46,20 @@ const ownImportMetaUrl = {
   },
 };
 
+// The CLI rows run the built `latchkey` (out/main/cli.js): build it from these sources first, so the figures are
+// of this code and not of an older build. `--no-build` skips that (the caller built it).
+if (!process.argv.includes('--no-build')) {
+  const built = await new Promise((resolve) => {
+    const builder = spawn(process.execPath, [path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    builder.on('exit', (code) => resolve(code === 0));
+    builder.on('error', () => resolve(false));
+  });
+  if (!built) {
+    console.error('bench: `electron-vite build` failed; the CLI rows would measure an old build. Fix the build or pass --no-build.');
+    process.exit(1);
+  }
+}
+
 await mkdir(cacheDir, { recursive: true });
 const outDir = await mkdtemp(path.join(cacheDir, 'latchkey-bench-'));
 const outfile = path.join(outDir, 'main.mjs');
@@ -66,7 +80,7 @@ try {
   throw error;
 }
 
-const child = spawn('sh', [path.join(root, 'scripts', 'with-private-keychain.sh'), process.execPath, '--expose-gc', outfile, ...process.argv.slice(2)], {
+const child = spawn('sh', [path.join(root, 'scripts', 'with-private-keychain.sh'), process.execPath, '--expose-gc', outfile, ...process.argv.slice(2).filter((arg) => arg !== '--no-build')], {
   cwd: root,
   stdio: 'inherit',
 });

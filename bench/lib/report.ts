@@ -5,6 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeGoal, goalMet, GOALS, type Goal } from './goals';
 import { machineLines, type MachineInfo } from './machine';
 import { summarize, type Summary } from './stats';
 
@@ -15,13 +16,21 @@ export interface Measured {
   samples: number[];
 }
 
+/** Times are in ms; memory rows are in MiB; sizes in kB (1,000 bytes). */
+export type Unit = 'ms' | 'MiB' | 'kB';
+
 export interface MeasuredRow {
   id: string;
   status: 'measured';
   title: string;
+  unit: Unit;
   subject: Measured;
   baseline: Measured;
   ratio: { median: number; p95: number };
+  /** From bench/lib/goals.ts; absent for rows that are there for context. */
+  goal?: Goal;
+  /** Whether the median meets the goal (absent without a goal). */
+  met?: boolean;
   notes: string[];
   /** Counts and facts beside the timings (e.g. refresh requests per batch). */
   extra?: Record<string, unknown>;
@@ -31,6 +40,7 @@ export interface SkippedRow {
   id: string;
   status: 'not_measured';
   title: string;
+  goal?: Goal;
   reason: string;
   notes: string[];
 }
@@ -56,6 +66,7 @@ export interface Results {
 export function measuredRow(input: {
   id: string;
   title: string;
+  unit?: Unit;
   subject: { label: string; samples: readonly number[] };
   baseline: { label: string; samples: readonly number[] };
   notes?: string[];
@@ -63,13 +74,19 @@ export function measuredRow(input: {
 }): MeasuredRow {
   const subject = summarize(input.subject.samples);
   const baseline = summarize(input.baseline.samples);
+  const ratio = { median: subject.median / baseline.median, p95: subject.p95 / baseline.p95 };
+  const goal = GOALS[input.id];
+  const met = goalMet(goal, subject.median, ratio.median);
   return {
     id: input.id,
     status: 'measured',
     title: input.title,
+    unit: input.unit ?? 'ms',
     subject: { label: input.subject.label, summary: subject, samples: rounded(input.subject.samples) },
     baseline: { label: input.baseline.label, summary: baseline, samples: rounded(input.baseline.samples) },
-    ratio: { median: subject.median / baseline.median, p95: subject.p95 / baseline.p95 },
+    ratio,
+    ...(goal ? { goal } : {}),
+    ...(met !== undefined ? { met } : {}),
     notes: input.notes ?? [],
     ...(input.extra ? { extra: input.extra } : {}),
   };
@@ -79,11 +96,11 @@ function rounded(samples: readonly number[]): number[] {
   return samples.map((value) => Math.round(value * 1000) / 1000);
 }
 
-function ms(value: number): string {
+function figure(value: number, unit: Unit): string {
   if (!Number.isFinite(value)) return 'n/a';
-  if (value >= 100) return value.toFixed(0);
-  if (value >= 10) return value.toFixed(1);
-  return value.toFixed(2);
+  const text = value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+  // Times are the default and carry no unit; anything else says what it is.
+  return unit === 'ms' ? text : `${text} ${unit}`;
 }
 
 function ratio(value: number): string {
@@ -95,23 +112,41 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
 
+function verdict(met: boolean | undefined): string {
+  if (met === undefined) return '–';
+  return met ? 'met' : '**not met**';
+}
+
+/** The table; times in ms unless a figure names its unit. */
 export function markdownTable(rows: readonly Row[]): string {
   const lines = [
-    '| # | Measurement (subject) | n | median ms | p95 ms | Baseline | n | median ms | p95 ms | ratio median | ratio p95 |',
-    '|---|---|--:|--:|--:|---|--:|--:|--:|--:|--:|',
+    '| # | Measurement (subject) | n | median | p95 | Baseline | n | median | p95 | ratio median | ratio p95 | goal | |',
+    '|---|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|---|',
   ];
   for (const row of rows) {
     if (row.status === 'not_measured') {
-      lines.push(`| ${row.id} | ${cell(row.title)} | – | – | – | not measured: ${cell(row.reason)} | – | – | – | – | – |`);
+      lines.push(`| ${row.id} | ${cell(row.title)} | – | – | – | not measured: ${cell(row.reason)} | – | – | – | – | – | ${describeGoal(row.goal, 'ms')} | not measured |`);
       continue;
     }
     const s = row.subject.summary;
     const b = row.baseline.summary;
+    const u = row.unit;
     lines.push(
-      `| ${row.id} | ${cell(row.subject.label)} | ${s.n} | ${ms(s.median)} | ${ms(s.p95)} | ${cell(row.baseline.label)} | ${b.n} | ${ms(b.median)} | ${ms(b.p95)} | ${ratio(row.ratio.median)} | ${ratio(row.ratio.p95)} |`,
+      `| ${row.id} | ${cell(row.subject.label)} | ${s.n} | ${figure(s.median, u)} | ${figure(s.p95, u)} | ${cell(row.baseline.label)} | ${b.n} | ${figure(b.median, u)} | ${figure(b.p95, u)} | ${ratio(row.ratio.median)} | ${ratio(row.ratio.p95)} | ${describeGoal(row.goal, u)} | ${verdict(row.met)} |`,
     );
   }
   return lines.join('\n');
+}
+
+/** One line per goal: met or not, on the median. */
+export function goalLines(rows: readonly Row[]): string[] {
+  return rows
+    .filter((row) => row.goal !== undefined)
+    .map((row) => {
+      if (row.status === 'not_measured') return `${row.id}: ${describeGoal(row.goal, 'ms')} — not measured (${row.reason})`;
+      const value = row.goal?.kind === 'ratio' ? ratio(row.ratio.median) : figure(row.subject.summary.median, row.unit);
+      return `${row.id}: ${describeGoal(row.goal, row.unit)} — ${value}: ${row.met ? 'met' : 'NOT MET'}`;
+    });
 }
 
 export function markdownReport(results: Results): string {
@@ -126,7 +161,11 @@ export function markdownReport(results: Results): string {
     '',
     markdownTable(results.rows),
     '',
-    'Ratio = subject ÷ baseline, medians (and p95s) measured in the same run, subject and baseline alternating.',
+    'Ratio = subject ÷ baseline, medians (and p95s) measured in the same run, subject and baseline alternating. Times in ms unless a figure names its unit. Goals (bench/lib/goals.ts) are judged on the median.',
+    '',
+    '## Goals',
+    '',
+    ...goalLines(results.rows).map((line) => `- ${line}`),
     '',
     '## Notes',
     '',

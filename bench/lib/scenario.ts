@@ -19,6 +19,8 @@ export interface SharedState {
   bareRefreshToken?: string;
   /** The newest refresh token of the AppAuth-JS chain. */
   appAuthRefreshToken?: string;
+  /** The data folder with 1,000 records (1 signed in) that the restore scenario wrote, for the CLI's memory row. */
+  thousandRecords?: { configPath: string; keychainService: string };
 }
 
 export interface ScenarioResult {

@@ -35,15 +35,30 @@ export interface Case<C = void> {
   after?(context: C): Promise<void>;
 }
 
-/** Collects garbage between runs when Node was started with --expose-gc, so one run's garbage is not the next run's pause. */
-function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+/**
+ * How long to wait after a forced collection before the timer starts. gc() returns once the heap is collected,
+ * but V8 goes on sweeping and returning memory on background threads; on two cores those threads compete
+ * with libuv's pool, and the first file operation of the next run was seen taking ~8 ms instead of ~0.05 ms.
+ * Whichever case ran first after the collection paid for it, which skewed ratios by case order. A short pause
+ * lets that work finish, so subject and baseline start under the same conditions.
+ */
+export const SETTLE_AFTER_GC_MS = 15;
+
+/**
+ * Collects garbage between runs when Node was started with --expose-gc (so one run's garbage is not the next
+ * run's pause), then lets the collector's background work finish (see SETTLE_AFTER_GC_MS).
+ */
+async function collectGarbage(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return;
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_AFTER_GC_MS));
 }
 
 /** Times one run of a case in milliseconds. */
 export async function timeOnce<C>(testCase: Case<C>): Promise<number> {
   const context = (testCase.prepare ? await testCase.prepare() : undefined) as C;
-  collectGarbage();
+  await collectGarbage();
   const start = performance.now();
   await testCase.run(context);
   const elapsed = performance.now() - start;

@@ -14,7 +14,6 @@ import { EmbeddedProviderHost } from './embedded-provider-host';
 import { DEMO_CLIENT_ID } from './idp/config';
 import { ConfigStore, defaultConfigPath, type EmbeddedProviderConfig, type LatchkeyConfig } from './store/config';
 import { assertPrivateDataFolder } from './store/data-folder';
-import { FileAccountLocks } from './store/account-locks';
 import { SecretVault } from './store/secrets';
 
 export { DEFAULT_DEMO_PORT } from './embedded-provider-host';
@@ -41,7 +40,10 @@ export interface LatchkeyOptions {
 
 export interface Latchkey {
   engine: SessionEngine;
+  /** Resolves once the active account is ready; with several signed-in accounts the others follow (restored()). */
   restore(): Promise<SessionState>;
+  /** The state once every account has been read (see restore()). */
+  restored(): Promise<SessionState>;
   getAccessToken(accountKey?: string): Promise<string>;
   /** Re-checks every signed-in account (after the machine resumed from sleep, or the clock jumped). */
   recheck(): Promise<void>;
@@ -108,7 +110,6 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
     vault,
     events,
     openBrowser: options.openBrowser,
-    locks: new FileAccountLocks(join(dataDir, 'locks')),
     autoRefresh: role === 'app',
     avatars: new AvatarCache({
       dir: join(dataDir, 'avatars'),
@@ -139,10 +140,14 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
   return {
     engine: manager,
     restore: () => manager.restore(),
+    restored: () => manager.restored(),
     getAccessToken: (accountKey) => manager.getAccessToken(accountKey),
     recheck: () => manager.recheck(),
     close: async () => {
       await manager.close({ endSessions: role === 'app' });
+      // What finishes after its caller had the answer: the log's appends, a refresh's keychain step.
+      await Promise.all([events.settled(), vault.settled()]);
+      vault.release();
       await demo?.close();
     },
     paths: { configPath, dataDir },

@@ -68,6 +68,11 @@ export class AuthEventLog {
     return this.#queue;
   }
 
+  /** Resolves once every event recorded so far is in the file (callers on hot paths record without waiting). */
+  settled(): Promise<void> {
+    return this.#queue;
+  }
+
   async #append(line: string): Promise<void> {
     const handle = await openOwnFile(this.#path, APPEND_FLAGS);
     let size: number;

@@ -11,13 +11,13 @@ import { summarizeAccount } from './account-records';
 import { effectiveRoles } from './access/roles';
 import type { AvatarCache } from './avatar-cache';
 import type { AuthEventLog } from './event-log';
+import { lastRefreshAt } from './last-use';
 import type { ProviderRegistry } from './providers';
-import type { AccountLocks, AccountStore, TokenSet, TokenVault } from './storage';
+import type { AccountStore, TokenSet, TokenVault } from './storage';
 
 export interface SessionCoreOptions {
   store: AccountStore;
   vault: TokenVault;
-  locks: AccountLocks;
   events: AuthEventLog;
   /** Builds the provider registry from config.yaml's providers (called at restore and after config changes). */
   createProviderRegistry: (providers: Record<string, ProviderConfig>) => ProviderRegistry;
@@ -51,6 +51,11 @@ export class SessionCore {
   /** The sign-in in progress, for the state (owned by the sign-in part). */
   signInProgress: () => SignInProgress | null = () => null;
   readonly runtime = new Map<string, AccountRuntime>();
+  /**
+   * Accounts a restore is still reading in the background (session-restore.ts), with what resolves when each
+   * is done. Such an account counts as signed in, as config.yaml says, until it has been read.
+   */
+  readonly loading = new Map<string, Promise<void>>();
   readonly listeners = new Set<(state: SessionState) => void>();
   #providers: ProviderRegistry | null = null;
   #providersFingerprint = '';
@@ -129,7 +134,13 @@ export class SessionCore {
   }
 
   isSignedIn(key: string): boolean {
-    return this.config?.credentials.usernames[key]?.logged_in === true && this.runtime.get(key)?.tokens != null;
+    return this.config?.credentials.usernames[key]?.logged_in === true && (this.runtime.get(key)?.tokens != null || this.loading.has(key));
+  }
+
+  /** Resolves once the account (default: the active one) is no longer being read by a background restore. */
+  async loaded(key?: string | null): Promise<void> {
+    const pending = this.loading.get(key ?? this.activeKey ?? '');
+    if (pending) await pending;
   }
 
   signedInKeys(): string[] {
@@ -204,6 +215,9 @@ export class SessionCore {
     // Roles from the file and, where access.roles_claim is set, from the provider.
     if (this.config) summary.roles = effectiveRoles(record, this.config.access);
     if (this.isLocalProvider(record.provider)) summary.local = true;
+    // The tokens know the last refresh to the millisecond; config.yaml may be up to a day behind (last-use.ts).
+    const refreshedAt = lastRefreshAt(record, runtime?.tokens);
+    if (refreshedAt) summary.lastRefreshAt = refreshedAt;
     if (this.options.avatars) {
       const picture = this.options.avatars.dataUrlFor(record.picture);
       if (picture) summary.picture = picture;

@@ -28,7 +28,7 @@ import { SessionRefresher } from './session-refresh';
 import { SessionRestorer } from './session-restore';
 import { SignInCoordinator } from './session-sign-in';
 import { SignOutCoordinator } from './session-sign-out';
-import type { AccountLocks, AccountStore, TokenVault } from './storage';
+import type { AccountStore, TokenVault } from './storage';
 
 export { WAITING_HINT_AFTER_MS } from './session-sign-in';
 
@@ -37,8 +37,6 @@ export interface SessionManagerOptions {
   config: AccountStore;
   /** The keychain-backed token vault (store/secrets.ts). */
   vault: TokenVault;
-  /** Cross-process locks per account, so that two processes never spend one refresh token. */
-  locks: AccountLocks;
   events: AuthEventLog;
   /** Builds the provider registry from config.yaml's providers (called at restore and after config changes). */
   createProviderRegistry: (providers: Record<string, ProviderConfig>) => ProviderRegistry;
@@ -71,7 +69,6 @@ export class SessionManager implements SessionEngine {
     this.#core = new SessionCore({
       store: options.config,
       vault: options.vault,
-      locks: options.locks,
       events: options.events,
       createProviderRegistry: options.createProviderRegistry,
       now: options.now ?? Date.now,
@@ -93,11 +90,21 @@ export class SessionManager implements SessionEngine {
   /**
    * Reads config.yaml and the keychain and brings every account that was signed in back. A valid access token
    * means signed in with no network call; an expired one is refreshed; a network failure keeps the session
-   * (offline); only a definite refusal signs an account out.
+   * (offline); only a definite refusal signs an account out. Resolves once the active account is ready; the
+   * others follow in the background (restored()).
    */
   async restore(): Promise<SessionState> {
     await this.#restorer.restore();
     await this.#accounts.afterRestore();
+    return this.getState();
+  }
+
+  /**
+   * The state once every account has been read: restore() returns when the active account is ready, and the
+   * others may still be arriving (they count as signed in, as config.yaml says, until they have been read).
+   */
+  async restored(): Promise<SessionState> {
+    await this.#restorer.settled();
     return this.getState();
   }
 
@@ -177,6 +184,7 @@ export class SessionManager implements SessionEngine {
     const core = this.#core;
     const config = core.requireConfig();
     if (!config.credentials.usernames[accountKey]) throw unknownAccount(accountKey);
+    await core.loaded(accountKey);
     if (!core.isSignedIn(accountKey)) throw new AuthError('not_signed_in', `Account "${accountKey}" is signed out. Sign in with it again first.`);
     core.setConfig(await core.options.store.update((draft) => draft.setActiveAccount(accountKey)));
     core.activeKey = accountKey;
@@ -216,6 +224,7 @@ export class SessionManager implements SessionEngine {
     const core = this.#core;
     core.closed = true;
     this.#signIn.cancel();
+    await this.#restorer.settled();
     for (const runtime of core.runtime.values()) clearTimeout(runtime.timer);
     if (options.endSessions && core.config?.session.expiry_days === 0) {
       for (const key of core.signedInKeys()) {

@@ -10,9 +10,10 @@ import { AuthError, isAuthError, toAuthError } from '../../shared/errors';
 import type { AccountSummary } from '../../shared/session';
 import type { AccountRecord } from '../store/schema';
 import { recordFromProfile } from './account-records';
-import { resourceDpop } from './dpop';
+import { recordNeedsWrite } from './last-use';
 import { withProviderRoles } from './access/roles';
 import { confirmLocalSession } from './local-accounts/local-sessions';
+import { resourceDpop } from './dpop';
 import { profileFromClaims, readProfile, trustedPictureOrigin, withSafePicture } from './profile-readers';
 import type { SessionCore } from './session-core';
 import type { TokenSet } from './storage';
@@ -36,6 +37,8 @@ export class SessionRefresher {
 
   /** A valid access token for the account (default: active), refreshing first if it is due. */
   async getAccessToken(accountKey?: string): Promise<string> {
+    // An account a restore is still reading in the background is waited for (the active one never is).
+    if (this.#core.loading.size > 0) await this.#core.loaded(accountKey);
     const key = this.#core.resolveSignedIn(accountKey);
     if (this.#core.isLocalProvider(this.#core.requireRecord(key).provider)) {
       // Its session secret is Latchkey's own and is never handed out.
@@ -53,6 +56,7 @@ export class SessionRefresher {
   }
 
   async refreshNow(accountKey?: string): Promise<AccountSummary> {
+    if (this.#core.loading.size > 0) await this.#core.loaded(accountKey);
     const key = this.#core.resolveSignedIn(accountKey);
     await this.refresh(key, true);
     return this.#core.summary(key);
@@ -108,7 +112,6 @@ export class SessionRefresher {
       const outcome = await refreshAccountTokens({
         accountKey: key,
         vault: core.options.vault,
-        locks: core.options.locks,
         client: () => providers.client(record.provider),
         now: () => core.now(),
         knownRefreshToken: runtime.tokens?.refreshToken,
@@ -121,15 +124,21 @@ export class SessionRefresher {
         const nowIso = new Date(core.now()).toISOString();
         const client = await providers.client(record.provider).catch(() => undefined);
         const profile = outcome.claims && client ? withSafePicture(profileFromClaims(record.subject, outcome.claims), trustedPictureOrigin(client)) : undefined;
-        core.setConfig(
-          await core.options.store.update((draft) => {
-            const existing = draft.getAccount(key);
-            if (!existing) return;
-            // A refresh sees only a new ID token: a roles claim missing from it leaves the known provider_roles.
-            draft.setAccount(key, profile ? withProviderRoles(recordFromProfile(profile, record.provider, existing, { last_refresh: nowIso }), core.requireConfig().access, profile.claims, false) : { ...existing, last_refresh: nowIso });
-          }),
-        );
-        await core.options.events.record({ kind: 'refresh', accountKey: key, outcome: 'ok' });
+        const nextRecord = (existing: AccountRecord): AccountRecord => profile ? withProviderRoles(recordFromProfile(profile, record.provider, existing, { last_refresh: nowIso }), core.requireConfig().access, profile.claims, false) : { ...existing, last_refresh: nowIso };
+        // The vault holds the exact time of this refresh (obtainedAt); config.yaml is rewritten only when the
+        // record changes or its last_refresh is a day behind (last-use.ts).
+        if (recordNeedsWrite(record, nextRecord(record), core.now())) {
+          core.setConfig(
+            await core.options.store.update((draft) => {
+              const existing = draft.getAccount(key);
+              if (!existing) return;
+              // A refresh sees only a new ID token: a roles claim missing from it leaves the known provider_roles.
+              draft.setAccount(key, nextRecord(existing));
+            }),
+          );
+        }
+        // Not awaited: the log is an append that never fails the refresh; close() waits for it.
+        void core.options.events.record({ kind: 'refresh', accountKey: key, outcome: 'ok' });
       }
       this.schedule(key);
       core.emit();

@@ -109,7 +109,8 @@ export class SignInCoordinator {
       this.#current = null;
       const summary = core.summary(key);
       result.finish({ ok: true, detail: `Signed in as ${summary.name}${summary.email ? ` <${summary.email}>` : ''}. You can close this tab and return to Latchkey.` });
-      await core.options.events.record({ kind: 'sign_in', accountKey: key, outcome: 'ok' });
+      // Not awaited: the log is an append that never fails the sign-in; close() waits for it.
+      void core.options.events.record({ kind: 'sign_in', accountKey: key, outcome: 'ok' });
       core.emit();
       return summary;
     } catch (err) {
@@ -137,6 +138,8 @@ export class SignInCoordinator {
   /** Keychain first, then YAML: a record that says logged_in always has its secrets behind it. */
   async #persist(key: string, provider: string, profile: ProfileClaims, tokens: TokenSet): Promise<void> {
     const core = this.#core;
+    // An account a restore is still reading in the background must not overwrite what this stores.
+    await core.loaded(key);
     await core.options.vault.set(key, tokens);
     const nowIso = new Date(core.now()).toISOString();
     const access = core.requireConfig().access;

@@ -35,6 +35,8 @@ export class SignOutCoordinator {
     if (!key) throw new AuthError('not_signed_in', 'No account is signed in.');
     const record = config.credentials.usernames[key];
     if (!record) throw unknownAccount(key);
+    // An account a restore is still reading: its read must not bring the tokens back after this sign-out.
+    await core.loaded(key);
     const tokens = core.runtimeFor(key).tokens ?? (await core.options.vault.get(key));
     const revocation: RevocationReport = tokens ? await this.revoke(key, tokens) : { outcome: 'not_supported', detail: 'There were no tokens to revoke.' };
     const endSession = await this.#prepareEndSession(record.provider, tokens?.idToken);

@@ -1,8 +1,8 @@
 /**
  * What the engine needs from storage, declared here by the engine (the consumer) and implemented in store/:
- * a vault for token sets, a store for account records, and a cross-process lock per account. Keeping the
- * interfaces this narrow is what lets the engine be composed with real adapters in app.ts and tested with
- * the same real ones, and what keeps store/ free to change how it keeps things.
+ * a vault for token sets (whose update() is a read-modify-write under the account's cross-process lock) and a
+ * store for account records. Keeping the interfaces this narrow is what lets the engine be composed with real
+ * adapters in app.ts and tested with the same real ones, and what keeps store/ free to change how it keeps things.
  */
 import type { AccountRecord, AccountRecordInput, LatchkeyConfig } from '../store/schema';
 import type { DpopPrivateJwk } from './dpop';
@@ -32,6 +32,19 @@ export interface TokenVault {
   /** Replaces the tokens; resolves once they are durable. */
   set(accountKey: string, tokens: TokenSet): Promise<void>;
   delete(accountKey: string): Promise<void>;
+  /**
+   * A read-modify-write under the account's cross-process lock (a refresh): `work` gets the newest stored
+   * tokens and may return tokens to store; resolves with its result once those are durable.
+   */
+  update<T>(accountKey: string, work: (stored: TokenSet | null) => Promise<TokenVaultUpdate<T>>): Promise<T>;
+  /** Optional: reads many accounts' secrets at once, ahead of the get() calls that follow (start-up). */
+  prefetch?(accountKeys: readonly string[]): Promise<void>;
+}
+
+/** What the work of TokenVault.update() answers: its result, and the tokens to store (none: store nothing). */
+export interface TokenVaultUpdate<T> {
+  result: T;
+  store?: TokenSet;
 }
 
 /** The edits the engine makes to account records inside one locked update. */
@@ -50,9 +63,4 @@ export interface AccountStore {
   load(): Promise<LatchkeyConfig>;
   /** Re-reads, applies `edit` and writes atomically under a cross-process lock; resolves with the new file. */
   update(edit: (draft: AccountEdits) => void): Promise<LatchkeyConfig>;
-}
-
-/** Mutual exclusion per account across processes (the app and any number of CLI runs). */
-export interface AccountLocks {
-  withAccountLock<T>(accountKey: string, work: () => Promise<T>): Promise<T>;
 }

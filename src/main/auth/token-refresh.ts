@@ -14,13 +14,12 @@ import { dpopHandle } from './dpop';
 import { translateOidcError } from './oidc-errors';
 import type { ProviderClient } from './provider-client';
 import { tokenSetFrom } from './sign-in-flow';
-import type { AccountLocks, TokenSet, TokenVault } from './storage';
+import type { TokenSet, TokenVault } from './storage';
 
 export interface RefreshOptions {
   accountKey: string;
   vault: TokenVault;
   client: () => Promise<ProviderClient>;
-  locks: AccountLocks;
   now: () => number;
   /** The refresh token this process last knew; if the stored one differs, someone else already refreshed. */
   knownRefreshToken: string | undefined;
@@ -36,13 +35,14 @@ export interface RefreshOutcome {
 }
 
 export async function refreshAccountTokens(options: RefreshOptions): Promise<RefreshOutcome> {
-  return options.locks.withAccountLock(options.accountKey, async () => {
-    const stored = await options.vault.get(options.accountKey);
+  // One lock for the whole read-grant-write: the vault's own per-account lock, which every writer of the
+  // account's tokens (sign-in, sign-out, another process's refresh) takes too.
+  return options.vault.update<RefreshOutcome>(options.accountKey, async (stored) => {
     if (!stored) {
       throw new AuthError('not_signed_in', 'This account has no stored session (it was signed out elsewhere).');
     }
     const rotatedElsewhere = stored.refreshToken !== options.knownRefreshToken;
-    if (rotatedElsewhere && options.acceptIfFresh(stored)) return { tokens: stored, performedGrant: false };
+    if (rotatedElsewhere && options.acceptIfFresh(stored)) return { result: { tokens: stored, performedGrant: false } };
     if (!stored.refreshToken) {
       throw new AuthError('invalid_grant', 'The provider issued no refresh token, and the access token has expired.', {
         hint: 'Sign in again. Ask for the offline_access scope to stay signed in longer.',
@@ -58,9 +58,9 @@ export async function refreshAccountTokens(options: RefreshOptions): Promise<Ref
       throw translateOidcError(err, 'refresh');
     }
     const tokens = tokenSetFrom(response, options.now(), stored);
-    // Disk before use: the old refresh token is spent now; losing the new one would sign the person out.
-    await options.vault.set(options.accountKey, tokens);
     const claims = response.id_token ? (response.claims() as Record<string, unknown> | undefined) : undefined;
-    return { tokens, performedGrant: true, ...(claims ? { claims } : {}) };
+    // Disk before use: the old refresh token is spent now; losing the new one would sign the person out. The
+    // vault resolves only once the new tokens are durable.
+    return { store: tokens, result: { tokens, performedGrant: true, ...(claims ? { claims } : {}) } };
   });
 }

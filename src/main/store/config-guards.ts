@@ -3,12 +3,16 @@
  * they catch would otherwise be silently changed or would hurt the process:
  *
  * - bytes that are not UTF-8 (decoding would replace them with U+FFFD, and the next write would save that);
- * - nesting so deep that the recursive parser would exhaust the stack (found with yaml's own lexer, which
- *   is iterative, before anything recursive runs);
+ * - nesting so deep that the recursive parser would exhaust the stack (found in yaml's own token stream,
+ *   which its lexer makes iteratively, before anything recursive runs; config-parse.ts lexes once and hands
+ *   the same tokens to the parser);
  * - a file with no content at all (taking it as "all defaults" would let the next write replace it);
- * - keys such as `__proto__` that JavaScript objects treat specially, so they never reach the schema.
+ * - keys such as `__proto__` that JavaScript objects treat specially, so they never reach the schema;
+ * - the same key twice in one mapping (a person's edit that silently loses one of the two values).
+ *
+ * Every check here is linear in the size of the file: a config with a thousand accounts is a normal file.
  */
-import { CST, isAlias, isMap, isScalar, isSeq, Lexer, type Document, type LineCounter } from 'yaml';
+import { CST, isAlias, isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
 
 /** 1-based line and column in the file, as editors count them. */
 export interface Position {
@@ -84,14 +88,14 @@ export interface StructureScan {
 }
 
 /**
- * Scans the token stream once, estimating the nesting depth at every node: the open flow brackets plus
+ * Scans the token stream (yaml's Lexer output, see config-parse.ts) once, estimating the nesting depth at every node: the open flow brackets plus
  * the open block collections. Block collections are tracked by the column they start at (a nested one
  * always starts further right, except a list under a mapping key, so the estimate is at least half the
  * true depth); each indicator (`-`, `?`, `:`) followed by content on the same line opens a level too,
  * which is how `- - - - x` nests. The estimate errs high by a level or two, which is harmless at this
  * limit. Stops at the first place that is too deep, so a huge bomb costs only a few hundred tokens.
  */
-export function scanStructure(text: string, limit = MAX_NESTING_DEPTH): StructureScan {
+export function scanStructure(tokens: Iterable<string>, text: string, limit = MAX_NESTING_DEPTH): StructureScan {
   let offset = 0;
   let column = 0;
   let flowDepth = 0;
@@ -122,7 +126,7 @@ export function scanStructure(text: string, limit = MAX_NESTING_DEPTH): Structur
     return blocks.length + flowDepth > limit;
   };
 
-  for (const token of new Lexer().lex(text)) {
+  for (const token of tokens) {
     let tooDeep = false;
     if (scalarNext) {
       scalarNext = false;
@@ -210,23 +214,53 @@ const PROTOTYPE_NAMES = new Set(['constructor', 'prototype']);
 /** The mappings whose keys are names chosen by the person (providers, account keys). */
 const NAMED_SECTIONS = ['providers', 'apis', 'credentials.usernames'];
 
+/** A key that appears twice in one mapping: where its second occurrence is. */
+export interface DuplicateKey {
+  path: (string | number)[];
+  position?: Position;
+}
+
+/** What the walk over the Document's keys found. */
+export interface KeyProblems {
+  forbidden: ForbiddenKey[];
+  duplicates: DuplicateKey[];
+}
+
 /**
- * Every `__proto__` key anywhere in the file, and every `constructor` / `prototype` key directly under
- * providers or credentials.usernames. Converting the Document to plain objects either drops such a key or
- * turns it into something the schema never sees, so they are refused before that, with their location.
+ * One walk over the Document finds two kinds of key problems:
+ *
+ * - every `__proto__` key anywhere in the file, and every `constructor` / `prototype` key directly under
+ *   providers or credentials.usernames. Converting the Document to plain objects either drops such a key or
+ *   turns it into something the schema never sees, so they are refused before that, with their location.
+ * - every scalar key that repeats one before it in the same mapping. This is yaml's own `uniqueKeys` rule
+ *   (keys are equal when their scalar values are ===), done with a set per mapping instead of yaml's scan of
+ *   the pairs before each new one, which made a mapping of n accounts cost n²/2 comparisons.
+ *
  * Aliases are not followed (the anchored node is visited where it is written), except to read an aliased key.
  */
-export function findForbiddenKeys(doc: Document, lineCounter: LineCounter): ForbiddenKey[] {
-  const found: ForbiddenKey[] = [];
+export function findKeyProblems(doc: Document, lineCounter: LineCounter): KeyProblems {
+  const problems: KeyProblems = { forbidden: [], duplicates: [] };
+  const positionOf = (node: unknown): { position?: Position } => {
+    const offset = (node as { range?: [number, number, number] } | null)?.range?.[0];
+    if (offset === undefined) return {};
+    const at = lineCounter.linePos(offset);
+    return { position: { line: at.line, column: at.col } };
+  };
   const walk = (node: unknown, path: (string | number)[]): void => {
     if (isMap(node)) {
       const section = path.join('.');
+      const seen = new Set<unknown>();
       for (const pair of node.items) {
+        const scalar = scalarKey(pair.key);
+        if (scalar !== undefined) {
+          const value = scalar.value;
+          // NaN !== NaN, so yaml never counts it as a repeat; a Set would.
+          if (seen.has(value) && !Number.isNaN(value)) problems.duplicates.push({ path: [...path, String(value)], ...positionOf(pair.key) });
+          seen.add(value);
+        }
         const key = keyText(doc, pair.key);
         if (key !== undefined && (key === PROTO_KEY || (PROTOTYPE_NAMES.has(key) && NAMED_SECTIONS.includes(section)))) {
-          const offset = (pair.key as { range?: [number, number, number] } | null)?.range?.[0];
-          const at = offset === undefined ? undefined : lineCounter.linePos(offset);
-          found.push({ path: [...path, key], key, ...(at ? { position: { line: at.line, column: at.col } } : {}) });
+          problems.forbidden.push({ path: [...path, key], key, ...positionOf(pair.key) });
         }
         walk(pair.key, path);
         walk(pair.value, key === undefined ? path : [...path, key]);
@@ -236,10 +270,21 @@ export function findForbiddenKeys(doc: Document, lineCounter: LineCounter): Forb
     }
   };
   walk(doc.contents, []);
-  return found;
+  return problems;
 }
 
 function keyText(doc: Document, key: unknown): string | undefined {
   const node = isAlias(key) ? key.resolve(doc) : key;
-  return isScalar(node) ? String(node.value) : undefined;
+  const scalar = scalarKey(node);
+  return scalar === undefined ? undefined : String(scalar.value);
+}
+
+/**
+ * The value of a scalar key: a Scalar node as parsed, or a plain value as yaml's own setters (setIn, set) put
+ * it in an edited Document. Update() checks an edited Document without parsing its text again, so both count.
+ */
+function scalarKey(key: unknown): { value: unknown } | undefined {
+  if (isScalar(key)) return { value: key.value };
+  if (key === null || typeof key === 'string' || typeof key === 'number' || typeof key === 'boolean' || typeof key === 'bigint') return { value: key };
+  return undefined;
 }

@@ -4,26 +4,20 @@
  * person can fix it in an editor. The Document is kept because writes are applied to it: that is what
  * preserves the person's comments and ordering.
  *
+ * The YAML stage (config-yaml.ts) comes first; this module adds the schema, and the messages.
  * Order matters: the checks in config-guards.ts (UTF-8, nesting depth, emptiness) run before the parser,
  * reserved keys are refused before the Document becomes plain objects, and only then does the schema run.
  * Every message is one bounded line without control characters: it ends up in dialogs and terminals.
  */
-import { Buffer } from 'node:buffer';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { AuthError } from '../../shared/errors';
-import { decodeUtf8, findForbiddenKeys, MAX_NESTING_DEPTH, scanStructure, type Position } from './config-guards';
+import { decodeUtf8, findKeyProblems, type ForbiddenKey, type Position } from './config-guards';
+import { DUPLICATE_KEY, MAX_ALIAS_COUNT, readConfigSyntax, type Problem } from './config-yaml';
 import { clipText, configSchema, isSecretLikeKey, type LatchkeyConfig } from './schema';
 
 export type { Position } from './config-guards';
-
-/** A config file is a few kilobytes; anything this large is not one, and parsing it would waste memory. */
-export const MAX_CONFIG_BYTES = 1_000_000;
-/**
- * Aliases (`*name`) are legitimate YAML, but nested aliases expand exponentially ("billion laughs"). A
- * hand-written config never needs more than a handful.
- */
-export const MAX_ALIAS_COUNT = 50;
+export { MAX_ALIAS_COUNT, MAX_CONFIG_BYTES, type Problem } from './config-yaml';
 
 /** A valid config and the Document it was read from (writes edit the Document to keep comments). */
 export interface ParsedConfig {
@@ -31,8 +25,8 @@ export interface ParsedConfig {
   config: LatchkeyConfig;
 }
 
-/** yaml warnings that mean "this tag was ignored": refused, because the value is then not what the file says. */
-const TAG_WARNINGS = new Set<string>(['TAG_RESOLVE_FAILED', 'BAD_COLLECTION_TYPE']);
+export type CheckResult = { ok: true; parsed: ParsedConfig } | { ok: false; problems: Problem[]; cause?: unknown };
+
 /** The longest problem description a message carries; values in it are clipped further (see clipText). */
 const MAX_PROBLEM_CHARS = 300;
 /** Control and format characters (ESC, BEL, bidi overrides, zero-width...) from the file must not reach a terminal. */
@@ -56,42 +50,25 @@ export function parseConfig(text: string, file: string): ParsedConfig {
 }
 
 /** The problems of a config text, or the parsed config: for callers that report problems their own way. */
-export function checkConfig(text: string): { ok: true; parsed: ParsedConfig } | { ok: false; problems: Problem[]; cause?: unknown } {
-  if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) {
-    return { ok: false, problems: [{ where: '', what: `the file is larger than ${MAX_CONFIG_BYTES} bytes; this is not a Latchkey config` }] };
-  }
-  // Before the parser, which recurses once per level: a nesting bomb must never reach it.
-  const structure = scanStructure(text);
-  if (structure.tooDeepAt) {
-    return { ok: false, problems: [{ where: '', what: `nested too deeply (more than ${MAX_NESTING_DEPTH} levels of lists and mappings)`, position: structure.tooDeepAt }] };
-  }
-  // Taken as "all defaults", an emptied file would be replaced by the next sign-in; the person may have a copy.
-  if (structure.empty) return { ok: false, problems: [{ where: '', what: 'is empty', kind: 'empty' }] };
-  const lineCounter = new LineCounter();
-  // resolveKnownTags: false - YAML 1.1 tags (!!binary, !!timestamp, !!set...) would turn text into buffers,
-  // dates and sets; a config has no use for them, so they are unknown tags like any other.
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, resolveKnownTags: false, lineCounter });
-  // An unknown tag (`!!js/function`, `!custom`) is only a warning to yaml, which then drops the tag and keeps
-  // the bare value: Latchkey would read something other than what the file says.
-  const yamlProblems = [...doc.errors, ...doc.warnings.filter((warning) => TAG_WARNINGS.has(warning.code))];
-  if (yamlProblems.length > 0) {
-    return {
-      ok: false,
-      problems: yamlProblems.map((error) => {
-        const at = error.linePos?.[0];
-        // yaml's own wording for this one tells a programmer which function to call instead.
-        const what =
-          error.code === 'MULTIPLE_DOCS'
-            ? 'the file holds more than one YAML document (a line with ---); keep only one'
-            : TAG_WARNINGS.has(error.code)
-              ? `${yamlMessage(error.message)} (Latchkey reads plain values only; remove the !tag)`
-              : yamlMessage(error.message);
-        return { where: '', what, ...(at ? { position: { line: at.line, column: at.col } } : {}) };
-      }),
-    };
-  }
+export function checkConfig(text: string): CheckResult {
+  const syntax = readConfigSyntax(text);
+  if (!syntax.ok) return syntax;
+  return checkKeysAndSchema(syntax.doc, syntax.lineCounter, syntax.forbidden);
+}
+
+/**
+ * The checks after the YAML stage, on a Document: repeated and reserved keys, aliases, the schema.
+ * ConfigStore.update() runs them on the Document it has just edited, rather than parsing the text it is about
+ * to write a second time.
+ */
+export function checkDocument(doc: Document, lineCounter = new LineCounter()): CheckResult {
+  const keys = findKeyProblems(doc, lineCounter);
+  if (keys.duplicates.length > 0) return { ok: false, problems: keys.duplicates.map(({ position }) => ({ where: '', what: DUPLICATE_KEY, ...optionalPosition(position) })) };
+  return checkKeysAndSchema(doc, lineCounter, keys.forbidden);
+}
+
+function checkKeysAndSchema(doc: Document, lineCounter: LineCounter, forbidden: ForbiddenKey[]): CheckResult {
   // Before toJS: it would turn these keys into something the schema never sees.
-  const forbidden = findForbiddenKeys(doc, lineCounter);
   if (forbidden.length > 0) {
     return {
       ok: false,
@@ -117,16 +94,6 @@ export function checkConfig(text: string): { ok: true; parsed: ParsedConfig } | 
   const result = configSchema.safeParse(data);
   if (!result.success) return { ok: false, problems: result.error.issues.flatMap((issue) => describeIssue(issue, doc, lineCounter)) };
   return { ok: true, parsed: { doc, config: result.data } };
-}
-
-/** One thing wrong with the file: where (schema path and position) and what. */
-export interface Problem {
-  position?: Position;
-  /** Dotted schema path (`providers.company.issuer`); empty for syntax problems. */
-  where: string;
-  what: string;
-  /** 'empty': the file has no content, so the fix is not an edit: delete it (a default is written) or restore it. */
-  kind?: 'empty';
 }
 
 /** `where: what` of a problem, as shown in messages. */
@@ -158,12 +125,6 @@ export function configInvalid(file: string, problems: Problem[], cause?: unknown
 
 function printable(text: string): string {
   return text.replace(UNPRINTABLE, '?');
-}
-
-/** yaml's pretty messages end with " at line L, column C:" and a source excerpt; the location is reported separately. */
-function yamlMessage(message: string): string {
-  const firstLine = message.split('\n', 1)[0] ?? message;
-  return firstLine.replace(/ at line \d+, column \d+:?$/, '');
 }
 
 function describeIssue(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter): Problem[] {

@@ -8,11 +8,12 @@
  * validate is never overwritten: the person's edits are theirs to fix.
  */
 import type { AccountStore } from '../auth/storage';
+import { Buffer } from 'node:buffer';
 import { chmod, mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AuthError, isAuthError } from '../../shared/errors';
 import { writeFileAtomic } from './atomic-write';
-import { checkConfig, configInvalid, decodeConfigText, describeProblem, MAX_CONFIG_BYTES, parseConfig } from './config-parse';
+import { checkDocument, configInvalid, decodeConfigText, describeProblem, MAX_CONFIG_BYTES, parseConfig } from './config-parse';
 import { ConfigDraft, type MutableConfigView } from './config-view';
 import { DEFAULT_CONFIG_YAML } from './default-config';
 import { errnoCode } from './errno';
@@ -93,12 +94,17 @@ export class ConfigStore implements AccountStore {
       const draft = new ConfigDraft(parsed.doc, parsed.config);
       mutate(draft);
       if (!draft.changed) return parsed.config;
-      // lineWidth 0: never fold long values (picture URLs) over several lines.
-      const text = parsed.doc.toString({ lineWidth: 0 });
-      const next = checkConfig(text);
+      // The edited Document is checked as it is (keys, aliases, schema) rather than by parsing the text it
+      // becomes: yaml writes what it parses back, and a second full parse doubled the cost of every write.
+      const next = checkDocument(parsed.doc);
       if (!next.ok) {
         const reason = next.problems[0] ? describeProblem(next.problems[0]) : 'not valid';
         throw new AuthError('invalid_argument', `Refusing to write ${this.path}: the change would make it invalid (${reason}).`);
+      }
+      // lineWidth 0: never fold long values (picture URLs) over several lines.
+      const text = parsed.doc.toString({ lineWidth: 0 });
+      if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) {
+        throw new AuthError('invalid_argument', `Refusing to write ${this.path}: it would be larger than ${MAX_CONFIG_BYTES} bytes.`);
       }
       await writeFileAtomic(this.path, text, 0o600);
       return next.parsed.config;

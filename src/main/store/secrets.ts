@@ -16,23 +16,26 @@
  *
  * A token file is read without following symlinks and only when it is a plain file of this user; anything
  * else fails with `data_folder_unsafe` (the session is kept, and the error says what to remove).
+ *
+ * What the vault remembers (see Known): the keychain entry it last read or wrote for each account, and which
+ * token file that entry vouched for. A plain get() still asks the keychain every time (a key deleted by hand
+ * is noticed at the next read); update(), the read-refresh-write of a refresh, opens the file with the
+ * remembered key at once and asks the keychain while the provider answers (see update()).
  */
-import type { TokenSet, TokenVault } from '../auth/storage';
+import type { TokenSet, TokenVault, TokenVaultUpdate } from '../auth/storage';
 import { Buffer } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { chmod, mkdir, open as openFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import { AuthError } from '../../shared/errors';
 import { writeFileAtomic } from './atomic-write';
-import { errnoCode } from './errno';
 import { withFileLock } from './file-lock';
 import { KeyedQueue } from './keyed-queue';
 import { Keychain, keychainUnavailable } from './keychain';
-import { shellQuote } from './shell-quote';
-import { newVaultKey, newWriteId, open, seal, type WriteIds } from './vault-crypto';
+import { readTokenFile, sameFile, tokenFileIdentity, type FileIdentity, type TokenFile } from './token-file';
+import { newVaultKey, newWriteId, open, seal } from './vault-crypto';
 import { decodeEntry, encodeEntry, freshness, type VaultEntry } from './vault-entry';
+import { isTokenSet, judgeTokenFile, type Judgement, type ProblemKind } from './vault-judge';
 
 /** The tokens of one account. Only ever in the main process, the keychain-sealed blob, and the provider. */
 export type { TokenSet } from '../auth/storage';
@@ -40,7 +43,7 @@ export type { TokenSet } from '../auth/storage';
 /** Something wrong with stored tokens that made get() answer null. Never carries a token. */
 export interface VaultProblem {
   /** `rolled_back`: the file opens but is an older copy than the keychain vouches for (it was put back). */
-  kind: 'key_missing' | 'undecryptable' | 'malformed' | 'rolled_back';
+  kind: ProblemKind;
   accountKey: string;
   message: string;
 }
@@ -56,15 +59,25 @@ export interface SecretVaultOptions {
   keychainTimeoutMs?: number;
 }
 
-const tokenSetSchema = z.looseObject({
-  accessToken: z.string(),
-  refreshToken: z.string().optional(),
-  idToken: z.string().optional(),
-  tokenType: z.string().optional(),
-  scope: z.string().optional(),
-  expiresAt: z.number().finite().optional(),
-  obtainedAt: z.number().finite(),
-});
+/**
+ * The keychain entry of an account as this vault last read or wrote it, and the token file it was seen to
+ * vouch for (judged current under it, or written by this vault). While that very file is still in place
+ * (same identity, see token-file.ts) nobody has written the account since: every write replaces the file.
+ */
+interface Known {
+  entry: VaultEntry;
+  file: FileIdentity | null;
+}
+
+/** A read under the account's lock: the tokens, and what a write after it builds on. */
+interface LockedRead {
+  tokens: TokenSet | null;
+  /** The entry the tokens were judged under (null: no tokens, the next write makes a new key). */
+  base: VaultEntry | null;
+  /** When the tokens came from memory: the keychain's answer, asked meanwhile (see update()). */
+  check?: Promise<string | null>;
+  file?: TokenFile;
+}
 
 /** Per account across all vaults of this process: the keychain entry is shared by service + account. */
 const queue = new KeyedQueue();
@@ -75,12 +88,12 @@ export class SecretVault implements TokenVault {
   readonly dir: string;
   private readonly keychain: Keychain;
   private readonly onProblem: ((problem: VaultProblem) => void) | undefined;
-  /**
-   * The keychain entry of each account as this vault last read or wrote it. set() uses it instead of a
-   * keychain read when the blob on disk shows that nobody has written since (see knownIfCurrent), so a write
-   * costs one keychain call (the update), as it did before write ids: a refresh is one read and one write.
-   */
-  private readonly known = new Map<string, VaultEntry>();
+  private readonly known = new Map<string, Known>();
+  /** Keychain values found by prefetch(), each used at most once and only if it opens its account's file. */
+  private readonly hints = new Map<string, string[]>();
+  /** Keychain steps of update() that finish after the caller has its tokens (see update()). */
+  private readonly finishing = new Set<Promise<void>>();
+  private dirReady: Promise<void> | null = null;
 
   constructor(options: SecretVaultOptions) {
     this.service = options.service;
@@ -107,61 +120,102 @@ export class SecretVault implements TokenVault {
   /** The stored tokens, or null if there are none or they cannot be used (reported through onProblem). */
   get(accountKey: string): Promise<TokenSet | null> {
     return this.serial(accountKey, async () => {
-      const first = await this.read(accountKey);
-      if (first.kind === 'none') return null;
+      const file = await readTokenFile(this.blobPath(accountKey));
+      if (file === null) return null;
+      const first = await this.judgeWithKeychain(accountKey, file);
       if (first.kind === 'tokens' && first.freshness === 'current') {
-        this.known.set(accountKey, first.entry);
+        this.known.set(accountKey, { entry: first.entry, file: file.identity });
         return first.tokens;
       }
       // Anything else is settled under the account's write lock, where no writer is between its two steps:
       // a writer in another process may just have replaced the blob (or the key) while we read.
-      return this.withAccountLock(accountKey, async () => {
-        const settled = await this.read(accountKey);
-        if (settled.kind === 'none') return null;
-        if (settled.kind === 'problem') {
-          this.report(settled.problem, accountKey, settled.message);
-          return null;
-        }
-        if (settled.freshness === 'pending') await this.completeWrite(accountKey, settled.entry, settled.write);
-        else this.known.set(accountKey, settled.entry);
-        return settled.tokens;
-      });
+      return this.withAccountLock(accountKey, async () => (await this.readLocked(accountKey, { fromMemory: false })).tokens);
     });
+  }
+
+  /**
+   * Reads several accounts' keychain entries with one search, for the get() calls that follow (a start-up
+   * with many signed-in accounts: one connection to the keychain instead of one per account). Best effort:
+   * an account the search did not answer for, or whose value does not open its token file, is asked for
+   * by itself as usual.
+   */
+  async prefetch(accountKeys: readonly string[]): Promise<void> {
+    if (accountKeys.length < 2) return;
+    let found: Map<string, string[]>;
+    try {
+      found = await this.keychain.findAll();
+    } catch {
+      return;
+    }
+    for (const key of accountKeys) {
+      const values = found.get(key);
+      if (values) this.hints.set(key, values);
+    }
   }
 
   /** Stores (replaces) the tokens; rejects with keychain_unavailable if the key cannot be kept. */
   set(accountKey: string, tokens: TokenSet): Promise<void> {
-    if (!tokenSetSchema.safeParse(tokens).success) {
-      return Promise.reject(new AuthError('invalid_argument', 'A token set needs an accessToken (text) and obtainedAt (epoch ms).'));
-    }
+    if (!isTokenSet(tokens)) return Promise.reject(invalidTokenSet());
     return this.serialWrite(accountKey, async () => {
-      const entry = (await this.knownIfCurrent(accountKey)) ?? decodeEntry(await this.keychain.get(accountKey));
-      const id = newWriteId();
-      const plaintext = Buffer.from(JSON.stringify(tokens), 'utf8');
-      // Until this write has completed, what the keychain holds is not known for certain.
-      this.known.delete(accountKey);
-      try {
-        await this.ensureDir();
-        let key: Buffer;
-        if (entry === null) {
-          // A new key is in the keychain before any blob is sealed with it: a crash in between leaves no
-          // blob that nobody can open (the old blob, if any, was under a key that is gone anyway).
-          key = newVaultKey();
-          await this.keychain.set(accountKey, encodeEntry({ key, writeId: id }));
-          await writeFileAtomic(this.blobPath(accountKey), seal(key, accountKey, plaintext, { id, previous: null }), 0o600);
-        } else {
-          // The account's key is reused; the blob first, then the keychain learns its id. A crash in between
-          // leaves the old blob (still current) or the new one (pending: it names the keychain's id as the
-          // one it replaces), so old or new tokens are readable at every moment.
-          key = entry.key;
-          await writeFileAtomic(this.blobPath(accountKey), seal(key, accountKey, plaintext, { id, previous: entry.writeId }), 0o600);
-          await this.keychain.set(accountKey, encodeEntry({ key, writeId: id }));
-        }
-        this.known.set(accountKey, { key, writeId: id });
-      } finally {
-        plaintext.fill(0);
-      }
+      const base = (await this.knownIfCurrent(accountKey)) ?? decodeEntry(await this.keychain.get(accountKey));
+      const finish = await this.writeFile(accountKey, base, tokens);
+      await finish();
     });
+  }
+
+  /**
+   * A read-modify-write under the account's cross-process lock, held throughout: `work` gets the newest stored
+   * tokens (null if none) and may return tokens to store. One lock, one read, one write: a refresh.
+   *
+   * The read uses the key this vault remembers when the token file is still the one it knows, so `work` starts
+   * at once; the keychain is asked meanwhile, and the write waits for its answer: an entry deleted or changed
+   * behind the vault's back is caught before anything is stored (as a plain read would have caught it).
+   *
+   * Resolves once the new token file is durable (synced and renamed into place). Its write id goes to the
+   * keychain after that, while the lock is still held: until then the file is the "pending" newest write,
+   * which every reader accepts (and a reader in another process waits for the lock and finds it settled), so
+   * nothing is lost if the process dies in between. close() waits for these steps (settled()).
+   */
+  update<T>(accountKey: string, work: (stored: TokenSet | null) => Promise<TokenVaultUpdate<T>>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let answered = false;
+      const task = this.serialWrite(accountKey, async () => {
+        const read = await this.readLocked(accountKey, { fromMemory: true });
+        const outcome = await work(read.tokens);
+        if (outcome.store === undefined) {
+          answered = true;
+          resolve(outcome.result);
+          return;
+        }
+        if (!isTokenSet(outcome.store)) throw invalidTokenSet();
+        const base = await this.confirm(accountKey, read);
+        const finish = await this.writeFile(accountKey, base, outcome.store);
+        answered = true;
+        resolve(outcome.result);
+        await finish();
+      });
+      const tracked = task.then(
+        () => undefined,
+        (error: unknown) => {
+          // After the answer, a failed keychain step leaves the pending file, which the next read settles.
+          if (!answered) reject(error);
+        },
+      );
+      this.finishing.add(tracked);
+      void tracked.then(() => this.finishing.delete(tracked));
+    });
+  }
+
+  /** Resolves when every update() has finished its keychain step (the app and CLI wait for it on close). */
+  async settled(): Promise<void> {
+    while (this.finishing.size > 0) await Promise.allSettled([...this.finishing]);
+  }
+
+  /** Closing: forgets what this vault remembered and lets go of its keychain connections. */
+  release(): void {
+    this.known.clear();
+    this.hints.clear();
+    this.keychain.release();
   }
 
   /**
@@ -171,6 +225,7 @@ export class SecretVault implements TokenVault {
   delete(accountKey: string): Promise<void> {
     return this.serialWrite(accountKey, async () => {
       this.known.delete(accountKey);
+      this.hints.delete(accountKey);
       const failures: unknown[] = [];
       await this.keychain.delete(accountKey).catch((error: unknown) => failures.push(error));
       await rm(this.blobPath(accountKey), { force: true }).catch((error: unknown) =>
@@ -185,56 +240,123 @@ export class SecretVault implements TokenVault {
     return path.join(this.dir, `${accountHash(accountKey)}.bin`);
   }
 
-  /** Reads the blob and the keychain entry and judges them; reports nothing (the caller decides). */
-  private async read(accountKey: string): Promise<ReadOutcome> {
-    const blobPath = this.blobPath(accountKey);
-    const blob = await readOwnFile(blobPath);
-    if (blob === null) return { kind: 'none' };
-    const entry = decodeEntry(await this.keychain.get(accountKey));
-    if (entry === null) {
-      return { kind: 'problem', problem: 'key_missing', message: `The keychain has no usable key for the token file ${blobPath}; the session is lost.` };
+  /** Judges the file under a prefetched value if one proves itself, else under the keychain's entry. */
+  private async judgeWithKeychain(accountKey: string, file: TokenFile): Promise<Judgement> {
+    const hinted = this.hints.get(accountKey);
+    this.hints.delete(accountKey);
+    if (hinted?.length === 1) {
+      const judged = judgeTokenFile(accountKey, this.blobPath(accountKey), file.bytes, decodeEntry(hinted[0] as string));
+      if (judged.kind === 'tokens' && judged.freshness === 'current') return judged;
     }
-    let opened;
-    try {
-      opened = open(entry.key, accountKey, blob);
-    } catch {
-      return {
-        kind: 'problem',
-        problem: 'undecryptable',
-        message: `The token file ${blobPath} cannot be decrypted (it was altered, or belongs to another key); the session is lost.`,
-      };
-    }
-    try {
-      const fresh = freshness(entry, opened);
-      if (fresh === 'stale') {
-        return {
-          kind: 'problem',
-          problem: 'rolled_back',
-          message: `The token file ${blobPath} is an older copy than the one the keychain vouches for (it was put back); it is refused and the session is lost.`,
-        };
-      }
-      const parsed = tokenSetSchema.safeParse(parseJson(opened.plaintext));
-      if (!parsed.success) {
-        return { kind: 'problem', problem: 'malformed', message: `The token file ${blobPath} decrypts but does not hold a token set; the session is lost.` };
-      }
-      return { kind: 'tokens', tokens: parsed.data as TokenSet, freshness: fresh, entry, write: opened.write };
-    } finally {
-      opened.plaintext.fill(0);
-    }
+    return judgeTokenFile(accountKey, this.blobPath(accountKey), file.bytes, decodeEntry(await this.keychain.get(accountKey)));
   }
 
   /**
-   * A pending blob found under the lock was written by a writer that died before telling the keychain:
-   * finish its write, so that from now on only this blob opens. Best effort: if the keychain cannot take it,
-   * the blob stays pending (still readable) and the next write settles it.
+   * The stored tokens, read under the account's lock (no writer is between its two steps): a pending write
+   * is completed, a problem reported (and null answered). With `fromMemory`, a file this vault already knows
+   * is opened with the remembered key, and the keychain is asked in the background (LockedRead.check).
    */
-  private async completeWrite(accountKey: string, entry: VaultEntry, write: WriteIds | null): Promise<void> {
-    if (write === null) return;
-    try {
-      await this.keychain.set(accountKey, encodeEntry({ key: entry.key, writeId: write.id }));
-      this.known.set(accountKey, { key: entry.key, writeId: write.id });
-    } catch {
+  private async readLocked(accountKey: string, options: { fromMemory: boolean }): Promise<LockedRead> {
+    const file = await readTokenFile(this.blobPath(accountKey));
+    if (file === null) return { tokens: null, base: null };
+    const known = this.known.get(accountKey);
+    if (options.fromMemory && known && sameFile(known.file, file.identity)) {
+      const judged = judgeTokenFile(accountKey, this.blobPath(accountKey), file.bytes, known.entry);
+      if (judged.kind === 'tokens' && judged.freshness === 'current') {
+        const check = this.keychain.get(accountKey);
+        // Observed by confirm() when there is a write; a read-only update need not wait for it.
+        check.catch(() => undefined);
+        return { tokens: judged.tokens, base: known.entry, check, file };
+      }
+    }
+    const judged = await this.judgeWithKeychain(accountKey, file);
+    return this.settle(accountKey, file, judged);
+  }
+
+  /** Turns a judgement made under the lock into a read: completes a pending write, reports a problem. */
+  private async settle(accountKey: string, file: TokenFile, judged: Judgement): Promise<LockedRead> {
+    if (judged.kind === 'problem') {
       this.known.delete(accountKey);
+      this.report(judged.problem, accountKey, judged.message);
+      return { tokens: null, base: null };
+    }
+    if (judged.freshness === 'pending' && judged.write !== null) {
+      // Written by a writer that died (or is finishing) before telling the keychain: finish its write, so that
+      // from now on only this blob opens. Best effort: if the keychain cannot take it, the blob stays pending
+      // (still readable) and the next write settles it.
+      const entry = { key: judged.entry.key, writeId: judged.write.id };
+      try {
+        await this.keychain.set(accountKey, encodeEntry(entry));
+        this.known.set(accountKey, { entry, file: file.identity });
+        return { tokens: judged.tokens, base: entry, file };
+      } catch {
+        this.known.delete(accountKey);
+        // The next write must name the keychain's id as the one it replaces, or it would not be readable.
+        return { tokens: judged.tokens, base: judged.entry, file };
+      }
+    }
+    this.known.set(accountKey, { entry: judged.entry, file: file.identity });
+    return { tokens: judged.tokens, base: judged.entry, file };
+  }
+
+  /**
+   * Before update() writes over tokens it read from memory: the keychain's answer must be the entry it
+   * remembered. If the entry was deleted or changed meanwhile (by hand, by a writer that broke the rules),
+   * the file is judged again under what the keychain holds now, exactly as a plain read would have judged it,
+   * and nothing is written unless that judgement gives tokens. If the keychain cannot answer, the remembered
+   * entry is used: the write then leaves a pending file and its own keychain step fails, as it would have.
+   */
+  private async confirm(accountKey: string, read: LockedRead): Promise<VaultEntry | null> {
+    if (!read.check || !read.file) return read.base;
+    let stored: string | null;
+    try {
+      stored = await read.check;
+    } catch {
+      return read.base;
+    }
+    const entry = decodeEntry(stored);
+    if (entry && read.base && sameEntry(entry, read.base)) return read.base;
+    this.known.delete(accountKey);
+    const settled = await this.settle(accountKey, read.file, judgeTokenFile(accountKey, this.blobPath(accountKey), read.file.bytes, entry));
+    if (settled.tokens === null) {
+      throw new AuthError('not_signed_in', 'This account has no usable stored session any more (its keychain entry changed or is gone).');
+    }
+    return settled.base;
+  }
+
+  /**
+   * Seals and writes the tokens over `base` (null: a new key); returns the step that records the write in the
+   * keychain (for a new key that happened first, and the step does nothing). Under the account's lock.
+   */
+  private async writeFile(accountKey: string, base: VaultEntry | null, tokens: TokenSet): Promise<() => Promise<void>> {
+    const id = newWriteId();
+    const plaintext = Buffer.from(JSON.stringify(tokens), 'utf8');
+    const blobPath = this.blobPath(accountKey);
+    // Until this write has completed, what the keychain holds is not known for certain.
+    this.known.delete(accountKey);
+    this.hints.delete(accountKey);
+    try {
+      await this.ensureDir();
+      if (base === null) {
+        // A new key is in the keychain before any blob is sealed with it: a crash in between leaves no
+        // blob that nobody can open (the old blob, if any, was under a key that is gone anyway).
+        const key = newVaultKey();
+        await this.keychain.set(accountKey, encodeEntry({ key, writeId: id }));
+        await writeFileAtomic(blobPath, seal(key, accountKey, plaintext, { id, previous: null }), 0o600);
+        this.known.set(accountKey, { entry: { key, writeId: id }, file: await tokenFileIdentity(blobPath) });
+        return async () => undefined;
+      }
+      // The account's key is reused; the blob first, then the keychain learns its id. A crash in between
+      // leaves the old blob (still current) or the new one (pending: it names the keychain's id as the one it
+      // replaces), so old or new tokens are readable at every moment.
+      await writeFileAtomic(blobPath, seal(base.key, accountKey, plaintext, { id, previous: base.writeId }), 0o600);
+      const file = await tokenFileIdentity(blobPath);
+      return async () => {
+        await this.keychain.set(accountKey, encodeEntry({ key: base.key, writeId: id }));
+        this.known.set(accountKey, { entry: { key: base.key, writeId: id }, file });
+      };
+    } finally {
+      plaintext.fill(0);
     }
   }
 
@@ -250,11 +372,11 @@ export class SecretVault implements TokenVault {
     const known = this.known.get(accountKey);
     if (known === undefined) return null;
     try {
-      const blob = await readOwnFile(this.blobPath(accountKey));
-      if (blob !== null) {
-        const opened = open(known.key, accountKey, blob);
+      const file = await readTokenFile(this.blobPath(accountKey));
+      if (file !== null) {
+        const opened = open(known.entry.key, accountKey, file.bytes);
         opened.plaintext.fill(0);
-        if (freshness(known, opened) === 'current') return known;
+        if (freshness(known.entry, opened) === 'current') return known.entry;
       }
     } catch {
       // Not readable as that entry's blob: ask the keychain.
@@ -280,12 +402,25 @@ export class SecretVault implements TokenVault {
     return withFileLock(path.join(this.dir, `${accountHash(accountKey)}.lock`), task);
   }
 
-  private async ensureDir(): Promise<void> {
-    const created = await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    if (created !== undefined && process.platform !== 'win32') await chmod(this.dir, 0o700);
+  /**
+   * The folder holds secrets, so it is made private (0700, whatever the umask) when it is created. Checked
+   * once per vault rather than before every write (a removed folder is made again by the lock, 0700 too).
+   */
+  private ensureDir(): Promise<void> {
+    if (this.dirReady === null) {
+      const making = (async () => {
+        const created = await mkdir(this.dir, { recursive: true, mode: 0o700 });
+        if (created !== undefined && process.platform !== 'win32') await chmod(this.dir, 0o700);
+      })();
+      this.dirReady = making;
+      making.catch(() => {
+        if (this.dirReady === making) this.dirReady = null;
+      });
+    }
+    return this.dirReady;
   }
 
-  private report(kind: VaultProblem['kind'], accountKey: string, message: string): void {
+  private report(kind: ProblemKind, accountKey: string, message: string): void {
     try {
       this.onProblem?.({ kind, accountKey, message });
     } catch {
@@ -298,52 +433,10 @@ function accountHash(accountKey: string): string {
   return createHash('sha256').update(accountKey, 'utf8').digest('hex');
 }
 
-type ReadOutcome =
-  | { kind: 'none' }
-  | { kind: 'problem'; problem: VaultProblem['kind']; message: string }
-  | { kind: 'tokens'; tokens: TokenSet; freshness: 'current' | 'pending'; entry: VaultEntry; write: WriteIds | null };
-
-/** No symlink is followed, and a FIFO in a token file's place fails at once instead of blocking the open. */
-const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
-
-/**
- * The bytes of a token file, or null if there is none. A symlink or a file that is not a plain file of this
- * user is refused with `data_folder_unsafe`: only this user's own writes belong in secrets/.
- */
-async function readOwnFile(file: string): Promise<Buffer | null> {
-  let handle;
-  try {
-    handle = await openFile(file, READ_FLAGS);
-  } catch (error) {
-    const code = errnoCode(error);
-    if (code === 'ENOENT') return null;
-    if (code === 'ELOOP') throw notOurTokenFile(file, 'is a symbolic link');
-    throw new AuthError('internal', `Cannot read the token file ${file} (${code ?? 'unknown error'})`, { cause: error });
-  }
-  try {
-    const info = await handle.stat();
-    const uid = process.getuid?.();
-    if (!info.isFile()) throw notOurTokenFile(file, 'is not a plain file');
-    if (uid !== undefined && info.uid !== uid) throw notOurTokenFile(file, `belongs to another user (uid ${info.uid})`);
-    return await handle.readFile();
-  } catch (error) {
-    if (error instanceof AuthError) throw error;
-    throw new AuthError('internal', `Cannot read the token file ${file} (${errnoCode(error) ?? 'unknown error'})`, { cause: error });
-  } finally {
-    await handle.close();
-  }
+function sameEntry(a: VaultEntry, b: VaultEntry): boolean {
+  return a.key.equals(b.key) && (a.writeId === null ? b.writeId === null : b.writeId !== null && a.writeId.equals(b.writeId));
 }
 
-function notOurTokenFile(file: string, what: string): AuthError {
-  return new AuthError('data_folder_unsafe', `The token file ${file} ${what}; Latchkey only reads token files it wrote itself.`, {
-    hint: `Remove it (rm ${shellQuote(file)}) and sign in to that account again.`,
-  });
-}
-
-function parseJson(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return undefined;
-  }
+function invalidTokenSet(): AuthError {
+  return new AuthError('invalid_argument', 'A token set needs an accessToken (text) and obtainedAt (epoch ms).');
 }
