@@ -10,6 +10,7 @@ import { AvatarCache } from './auth/avatar-cache';
 import { AuthEventLog } from './auth/event-log';
 import { ProviderRegistry } from './auth/providers';
 import { SessionManager } from './auth/session-manager';
+import { UserAdmin } from './auth/local-accounts/user-admin';
 import { EmbeddedProviderHost } from './embedded-provider-host';
 import { DEMO_CLIENT_ID } from './idp/config';
 import { ConfigStore, defaultConfigPath, type EmbeddedProviderConfig, type LatchkeyConfig } from './store/config';
@@ -45,6 +46,10 @@ export interface Latchkey {
   /** The state once every account has been read (see restore()). */
   restored(): Promise<SessionState>;
   getAccessToken(accountKey?: string): Promise<string>;
+  /** What an administrator does to accounts (`latchkey users`): the same config.yaml and keychain. */
+  users: UserAdmin;
+  /** What the person should be told once (e.g. a hand-written password in config.yaml was hashed). */
+  notices(): readonly string[];
   /** Re-checks every signed-in account (after the machine resumed from sleep, or the clock jumped). */
   recheck(): Promise<void>;
   close(): Promise<void>;
@@ -142,6 +147,8 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
     restore: () => manager.restore(),
     restored: () => manager.restored(),
     getAccessToken: (accountKey) => manager.getAccessToken(accountKey),
+    users: new UserAdmin({ store: config, vault, ...(options.now ? { now: options.now } : {}) }),
+    notices: () => manager.notices,
     recheck: () => manager.recheck(),
     close: async () => {
       await manager.close({ endSessions: role === 'app' });

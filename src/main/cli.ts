@@ -8,6 +8,8 @@ import { toAuthError, type AuthError } from '../shared/errors';
 import type { AccountSummary, ProviderSummary, SessionState } from '../shared/session';
 import { safeForTerminal } from '../shared/untrusted-text';
 import { createLatchkey, type Latchkey } from './app';
+import { runAccountCommand } from './commands/account-commands';
+import { ACCOUNT_USAGE, isAccountCommand } from './commands/account-usage';
 import { DEFAULT_DEMO_PORT } from './embedded-provider-host';
 import { createCommandBrowserOpener, defaultBrowserCommand } from './system-browser';
 
@@ -21,6 +23,7 @@ Commands:
   logout [--account KEY] [--forget]  sign out (default: the active account); --forget removes its record;
                                    opens the provider's sign-out page where it has one
   accounts [--json]                list the accounts in config.yaml
+${ACCOUNT_USAGE.trimEnd()}
   idp [--port N]                   run the built-in demo identity provider in the foreground
 
 Options:
@@ -83,6 +86,8 @@ function reportError(io: CliIo, error: AuthError): void {
 /** Runs one command; resolves with the exit code. */
 export async function main(argv: string[], rawIo: CliIo = defaultIo): Promise<number> {
   const io = terminalSafe(rawIo);
+  // Local accounts, registration, users and the Streamlit-Authenticator import parse their own options.
+  if (isAccountCommand(argv)) return runAccountCommand(argv, io);
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);

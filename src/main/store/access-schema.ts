@@ -118,7 +118,7 @@ export const accountAccessFields = {
   password: nullAsAbsent(z.string({ error: 'must be text (a password hash)' }).min(1, 'must not be empty').max(1024, 'is too long').optional()),
   failed_login_attempts: nullAsAbsent(count('attempts', 1_000_000).optional()),
   locked_until: nullAsAbsent(isoTime.optional()),
-  must_change_password: nullAsAbsent(z.boolean({ error: 'must be true or false' }).optional()),
+  change_at_next_login: nullAsAbsent(z.boolean({ error: 'must be true or false' }).optional()),
   /** Written by Latchkey from `access.roles_claim`; the person's own list is `roles`. */
   provider_roles: nullAsAbsent(z.array(z.string({ error: 'must be text' }), { error: 'must be a list' }).optional()),
 };

@@ -53,7 +53,7 @@ const RECORD_FIELD_ORDER: readonly (keyof AccountRecord)[] = [
   'provider_roles',
   'failed_login_attempts',
   'locked_until',
-  'must_change_password',
+  'change_at_next_login',
   'logged_in',
   'last_login',
   'signed_in_at',

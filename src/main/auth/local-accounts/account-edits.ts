@@ -41,7 +41,7 @@ export async function changePassword(core: SessionCore, request: PasswordChangeR
       if (!current) throw new AuthError('unknown_account', `There is no account "${key}" in config.yaml.`);
       if (current.password !== checked) throw new AuthError('invalid_credentials', 'The password was changed meanwhile; try again.');
       const next: AccountRecord = { ...current, password: hash };
-      delete next.must_change_password;
+      delete next.change_at_next_login;
       draft.setAccount(key, next);
     }),
   );

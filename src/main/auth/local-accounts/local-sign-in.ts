@@ -7,7 +7,7 @@
  * attempts from the app and the CLI at once are all counted, and reaching `access.max_login_attempts` locks
  * the account (`locked_out`, with the time it lifts). A right password signs in like any other account
  * (local-sessions.ts), resets the count, and upgrades the stored hash when it is bcrypt, an older scrypt cost
- * or text written by hand. A one-time password (`must_change_password`) asks for a new one first.
+ * or text written by hand. A one-time password (`change_at_next_login`) asks for a new one first.
  *
  * Nothing here logs or returns the password, the identifier typed for an unknown account, or a hash.
  */
@@ -60,7 +60,7 @@ export async function signInLocal(core: SessionCore, request: LocalSignInRequest
   }
 
   let newHash: string | undefined;
-  if (record.must_change_password) {
+  if (record.change_at_next_login) {
     if (request.newPassword === undefined) {
       throw new AuthError('password_change_required', 'This password works only once: choose a new one to finish signing in.');
     }
@@ -75,10 +75,10 @@ export async function signInLocal(core: SessionCore, request: LocalSignInRequest
     if (current.password !== verifiedHash) throw new AuthError('invalid_credentials', WRONG);
     const next: AccountRecord = afterSuccess(current);
     if (newHash) next.password = newHash;
-    delete next.must_change_password;
+    delete next.change_at_next_login;
     return next;
   });
-  if (newHash && !record.must_change_password) {
+  if (newHash && !record.change_at_next_login) {
     await core.options.events.record({ kind: 'sign_in', accountKey: key, outcome: 'ok', detail: 'stored password hash upgraded to scrypt' });
   }
   return summary;

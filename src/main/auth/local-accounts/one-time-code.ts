@@ -1,7 +1,7 @@
 /**
  * One-time passwords an administrator hands to a person (`latchkey users add`, `reset-password`): there is no
  * mail server to send a reset link, so the code is printed once, stored only as a hash with
- * `must_change_password: true`, and the person chooses their own password at the next sign-in. 100 random
+ * `change_at_next_login: true`, and the person chooses their own password at the next sign-in. 100 random
  * bits in Crockford's base32 (no I, L, O, U: nothing to misread), in groups of five.
  */
 import { randomInt } from 'node:crypto';

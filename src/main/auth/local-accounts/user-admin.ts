@@ -9,7 +9,8 @@ import type { UserSummary } from '../../../shared/accounts';
 import { AuthError } from '../../../shared/errors';
 import type { AccountRecord, LatchkeyConfig } from '../../store/schema';
 import { decideAccess } from '../access/access-policy';
-import type { ConfigStore } from '../../store/config';
+import { roleName } from '../../store/access-schema';
+import type { ConfigStore, MutableConfigView } from '../../store/config';
 import type { TokenVault } from '../storage';
 import { emailInUse, isLocalRecord, localProvider, normaliseEmail, normaliseUsername } from './local-directory';
 import { afterSuccess, lockedUntil } from './lockout';
@@ -31,7 +32,7 @@ export function summarizeUser(config: LatchkeyConfig, key: string, record: Accou
     providerRoles: config.access.roles_claim !== undefined ? [...(record.provider_roles ?? [])] : [],
     signedIn,
     failedLoginAttempts: record.failed_login_attempts ?? 0,
-    mustChangePassword: record.must_change_password === true,
+    mustChangePassword: record.change_at_next_login === true,
   };
   if (record.email) summary.email = record.email;
   const locked = lockedUntil(record, now);
@@ -69,6 +70,16 @@ export class UserAdmin {
     this.#store = options.store;
     this.#vault = options.vault;
     this.#now = options.now ?? Date.now;
+  }
+
+  /** Reads config.yaml as it is now (validated). */
+  load(): Promise<LatchkeyConfig> {
+    return this.#store.load();
+  }
+
+  /** Any administrator's edit of config.yaml (an import), as one locked, atomic, comment-keeping write. */
+  updateConfig(mutate: (draft: MutableConfigView) => void): Promise<LatchkeyConfig> {
+    return this.#store.update(mutate);
   }
 
   async list(): Promise<UserSummary[]> {
@@ -120,7 +131,7 @@ export class UserAdmin {
       if (email) record.email = email;
       if (firstName) record.first_name = firstName;
       if (lastName) record.last_name = lastName;
-      if (oneTimeCode) record.must_change_password = true;
+      if (oneTimeCode) record.change_at_next_login = true;
       draft.setAccount(key, record);
     });
     return { key, ...(oneTimeCode ? { oneTimeCode } : {}), ...(addedProvider ? { addedProvider } : {}) };
@@ -138,6 +149,10 @@ export class UserAdmin {
 
   /** Changes an account's own roles (any kind of account); resolves with the new list. */
   async editRoles(key: string, change: { add?: string[]; remove?: string[]; set?: string[] }): Promise<string[]> {
+    for (const role of [...(change.add ?? []), ...(change.set ?? [])]) {
+      const checked = roleName.safeParse(role);
+      if (!checked.success) throw new AuthError('invalid_argument', `A role ${checked.error.issues[0]?.message ?? 'is not valid'}.`);
+    }
     let roles: string[] = [];
     await this.#store.update((draft) => {
       const current = draft.getAccount(key);
@@ -165,7 +180,7 @@ export class UserAdmin {
     await this.#store.update((draft) => {
       const current = draft.getAccount(key);
       if (!current) throw new AuthError('unknown_account', `There is no account "${key}" in config.yaml.`);
-      draft.setAccount(key, { ...afterSuccess(current), password: hash, must_change_password: true, logged_in: false });
+      draft.setAccount(key, { ...afterSuccess(current), password: hash, change_at_next_login: true, logged_in: false });
     });
     return code;
   }

@@ -6,6 +6,7 @@ import type { ErrorInfo } from '../../../shared/errors';
 import type { AccountSummary, ProviderSummary, SessionState, SignOutResult } from '../../../shared/session';
 import { useAction } from '../hooks/useAction';
 import { ADMIN_ROLE } from '../../../shared/accounts';
+import { AccountSettings } from './AccountSettings';
 import { AccountsPanel } from './AccountsPanel';
 import { AdminPanel } from './AdminPanel';
 import { BrandMark } from './BrandMark';
@@ -106,6 +107,13 @@ export function Dashboard(props: Props) {
               onSignIn={props.onSignIn}
             />
           </ErrorBoundary>
+          {account.local && (
+            <div className="grid-wide">
+              <ErrorBoundary scope="panel" label="Your account">
+                <AccountSettings key={account.key} account={account} />
+              </ErrorBoundary>
+            </div>
+          )}
           {/* Limited to a role: shown only when the main process says the active account has it. */}
           <RoleGate role={ADMIN_ROLE} state={state}>
             <div className="grid-wide">

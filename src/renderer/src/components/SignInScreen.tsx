@@ -3,7 +3,9 @@ import type { ErrorInfo } from '../../../shared/errors';
 import type { ProviderSummary } from '../../../shared/session';
 import { BrandMark } from './BrandMark';
 import { EndSessionOffer, type SignedOutAccount } from './EndSessionOffer';
+import { useLocalAccounts } from '../hooks/useLocalAccounts';
 import { ErrorView } from './ErrorView';
+import { LocalSignIn } from './LocalSignIn';
 import { ProviderButtons } from './ProviderButtons';
 
 interface Props {
@@ -19,6 +21,9 @@ interface Props {
 }
 
 export function SignInScreen(props: Props) {
+  // Local accounts (username and password) have their form here; the providers keep their buttons.
+  const local = useLocalAccounts();
+  const onlyLocal = local !== null && props.providers !== null && props.providers.length === 0;
   return (
     <main className="screen screen-centered" data-testid="sign-in">
       <section className="card card-narrow" aria-labelledby="sign-in-title">
@@ -29,12 +34,14 @@ export function SignInScreen(props: Props) {
         </header>
         {props.signedOut && <EndSessionOffer account={props.signedOut} onDone={props.onDismissSignedOut} />}
         {props.error && <ErrorView error={props.error} onRetry={props.onRetry} onDismiss={props.onDismissError} />}
-        {props.providersError ? (
+        {local && <LocalSignIn info={local} />}
+        {local && !onlyLocal && <p className="divider">or</p>}
+        {onlyLocal ? null : props.providersError ? (
           <ErrorView error={props.providersError} />
         ) : (
           <ProviderButtons providers={props.providers} pendingProvider={props.pendingProvider} onChoose={props.onSignIn} />
         )}
-        <p className="muted small center">Your browser opens to sign you in; come back here when it's done.</p>
+        {!onlyLocal && <p className="muted small center">Your browser opens to sign you in; come back here when it's done.</p>}
       </section>
     </main>
   );

@@ -1,0 +1,204 @@
+/**
+ * Local accounts in the window: the built renderer in Chromium with the real preload API over the real router
+ * and engine, the real keychain and config.yaml. Wrong passwords and the lockout with its live countdown and
+ * unlock; a sign-in, the dashboard with the account's settings (details and password, each written at once);
+ * a reload and a restart that stay signed in; a one-time password replaced at sign-in; registration; the
+ * admin panel for a local admin. No password or session secret reaches the DOM, an IPC answer, config.yaml
+ * or the event log.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { parse, stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLatchkey, type Latchkey } from '../../src/main/app';
+import { SecretVault } from '../../src/main/store/secrets';
+import { freePort, tempHome, type TempHome } from '../helpers/engine-fixture';
+import { bundlePreloadApi, launchAppBrowser, openAppWindow, rendererBundle, SCREENSHOT_DIR, serveStatic, type AppWindow, type RendererBundle, type StaticServer } from '../helpers/renderer-harness';
+
+const UI_TIMEOUT = 30_000;
+const ADA = 'ada-first-password';
+const ADA_NEW = 'ada-second-password';
+const KIM_OWN = 'kims-own-password';
+const EVE = 'eves-registered-password';
+
+let appBrowser: Browser;
+let bundle: RendererBundle;
+let server: StaticServer;
+let home: TempHome;
+let port: number;
+let app: Latchkey;
+let win: AppWindow;
+let page: Page;
+let kimCode = '';
+
+const byTestId = (id: string) => page.locator(`[data-testid="${id}"]`);
+const visible = (id: string) => byTestId(id).first().waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+const shot = (name: string) => page.screenshot({ path: join(SCREENSHOT_DIR, name), fullPage: true });
+
+/** Every IPC answer the page receives, as JSON text (recorded in the page, around the preload's transport). */
+const RECORD_ANSWERS = `(() => {
+  const answers = [];
+  Object.defineProperty(window, '__answers', { value: answers });
+  const original = window.__latchkeyInvoke;
+  window.__latchkeyInvoke = async (channel, args) => {
+    const answer = await original(channel, args);
+    answers.push(JSON.stringify(answer));
+    return answer;
+  };
+})();`;
+
+async function startApp(): Promise<Latchkey> {
+  const latchkey = await createLatchkey({
+    configPath: home.configPath,
+    keychainService: home.keychainService,
+    openBrowser: async () => undefined,
+    embeddedProvider: { port },
+  });
+  await latchkey.restore();
+  return latchkey;
+}
+
+async function signInWith(identifier: string, password: string): Promise<void> {
+  await byTestId('local-identifier').fill(identifier);
+  await byTestId('local-password').fill(password);
+  await byTestId('local-sign-in-submit').click();
+}
+
+beforeAll(async () => {
+  const [built, preload, browser, freeport, tmp] = await Promise.all([rendererBundle(), bundlePreloadApi({ checkAnswers: true }), launchAppBrowser(), freePort(), tempHome()]);
+  [bundle, appBrowser, port, home] = [built, browser, freeport, tmp];
+  server = await serveStatic(bundle.dir);
+  await writeFile(
+    home.configPath,
+    stringify({
+      providers: { demo: { label: 'Demo', embedded: true }, team: { label: 'Team', local: true } },
+      access: { password_hash_cost: 14, registration: true, default_roles: ['viewer'], max_login_attempts: 2, lockout_minutes: 0.1 },
+      credentials: { usernames: {} },
+    }),
+    { mode: 0o600 },
+  );
+  app = await startApp();
+  await app.users.add({ username: 'ada', email: 'ada@example.com', firstName: 'Ada', roles: ['admin'], password: ADA });
+  kimCode = (await app.users.add({ username: 'kim', email: 'kim@example.com' })).oneTimeCode as string;
+  win = await openAppWindow({ browser: appBrowser, url: server.url, preload, engine: app.engine });
+  page = win.page;
+  await page.addInitScript({ content: RECORD_ANSWERS });
+}, 120_000);
+
+afterAll(async () => {
+  await win?.close().catch(() => undefined);
+  await app?.close().catch(() => undefined);
+  await server?.close();
+  await bundle?.cleanup();
+  await appBrowser?.close();
+  await home?.cleanup();
+});
+
+describe('local accounts in the window', () => {
+  it('shows the local sign-in form beside the providers, refuses wrong passwords, and locks with a live countdown that lifts', async () => {
+    await page.goto(server.url);
+    await visible('local-sign-in');
+    expect(await byTestId('provider-demo').count()).toBe(1);
+    await shot('sign-in-local.png');
+
+    await signInWith('ada', 'wrong one');
+    await page.locator('[data-testid="error"][data-code="invalid_credentials"]').waitFor({ timeout: UI_TIMEOUT });
+    await signInWith('ada', 'wrong two');
+    await visible('lockout');
+    await expect.poll(() => byTestId('lockout-countdown').textContent()).toMatch(/^Try again in 00:0\d$/);
+    await shot('sign-in-locked.png');
+    // The lock holds for the right password too, until it lifts.
+    await signInWith('ada', ADA);
+    await visible('lockout');
+    await expect.poll(() => byTestId('lockout-countdown').textContent(), { timeout: 15_000 }).toBe('You can try again now.');
+    await signInWith('ada', ADA);
+    await visible('dashboard');
+    expect(await byTestId('welcome').textContent()).toBe('Welcome, Ada');
+    expect(await byTestId('provider-label').textContent()).toBe('Team');
+  });
+
+  it('saves details and changes the password from the dashboard, each in config.yaml at once', async () => {
+    await visible('account-settings');
+    await byTestId('details-last-name').fill('Lovelace');
+    await byTestId('details-email').fill('ada.lovelace@example.com');
+    await byTestId('save-details').click();
+    await expect.poll(() => byTestId('settings-done').textContent()).toBe('Details saved.');
+    await expect.poll(() => byTestId('welcome').textContent()).toBe('Welcome, Ada Lovelace');
+    expect(parse(await readFile(home.configPath, 'utf8')).credentials.usernames.ada).toMatchObject({ last_name: 'Lovelace', email: 'ada.lovelace@example.com' });
+
+    await byTestId('current-password').fill('not the password');
+    await byTestId('change-new-password').fill(ADA_NEW);
+    await byTestId('change-repeat-password').fill(ADA_NEW);
+    await byTestId('change-password').click();
+    await page.locator('[data-testid="account-settings"] [data-testid="error"][data-code="invalid_credentials"]').waitFor({ timeout: UI_TIMEOUT });
+    expect(await byTestId('current-password').inputValue()).toBe('');
+    await byTestId('current-password').fill(ADA);
+    await byTestId('change-new-password').fill(ADA_NEW);
+    await byTestId('change-repeat-password').fill(ADA_NEW);
+    await byTestId('change-password').click();
+    await expect.poll(() => byTestId('settings-done').textContent()).toBe('Password changed.');
+    await shot('dashboard-local-account.png');
+  });
+
+  it('stays signed in across a reload and a restart, and shows a local admin the accounts', async () => {
+    await page.reload();
+    await visible('dashboard');
+    expect(await win.signInScreenSeen()).toBe(false);
+    await app.close();
+    app = await startApp();
+    win.attach(app.engine);
+    await page.reload();
+    await visible('dashboard');
+    expect(await win.signInScreenSeen()).toBe(false);
+    await visible('admin-panel');
+    await expect.poll(() => byTestId('admin-status-kim').textContent()).toBe('One-time password');
+    expect(await byTestId('admin-user-ada').textContent()).toContain('admin');
+  });
+
+  it('replaces a one-time password at sign-in, and registers a new account', async () => {
+    await byTestId('sign-out').click();
+    await visible('local-sign-in');
+    await signInWith('kim', kimCode);
+    await visible('new-password-form');
+    await byTestId('new-password').fill(KIM_OWN);
+    await byTestId('repeat-password').fill(KIM_OWN);
+    await byTestId('set-password').click();
+    await visible('dashboard');
+    expect(await byTestId('welcome').textContent()).toBe('Welcome, kim');
+    expect(parse(await readFile(home.configPath, 'utf8')).credentials.usernames.kim.change_at_next_login).toBeUndefined();
+    expect(await byTestId('admin-panel').count()).toBe(0);
+
+    await byTestId('sign-out').click();
+    await byTestId('show-register').click();
+    await visible('register-form');
+    await byTestId('register-username').fill('eve');
+    await byTestId('register-email').fill('eve@example.com');
+    await byTestId('register-first-name').fill('Eve');
+    await byTestId('register-password').fill(EVE);
+    await byTestId('register-repeat').fill(EVE);
+    await shot('register.png');
+    await byTestId('register-submit').click();
+    await visible('dashboard');
+    expect(await byTestId('roles').textContent()).toContain('viewer');
+    expect(parse(await readFile(home.configPath, 'utf8')).credentials.usernames.eve).toMatchObject({ provider: 'team', roles: ['viewer'], logged_in: true });
+  });
+
+  it('never shows a password, hash or session secret in the DOM, an IPC answer, config.yaml or the event log', async () => {
+    const vault = new SecretVault({ service: home.keychainService, dir: join(home.dir, 'secrets') });
+    const secrets = await Promise.all(['ada', 'kim', 'eve'].map(async (key) => (await vault.get(key))?.accessToken));
+    const yaml = await readFile(home.configPath, 'utf8');
+    const hashes = Object.values(parse(yaml).credentials.usernames as Record<string, { password?: string }>).flatMap((record) => (record.password ? [record.password] : []));
+    expect(hashes).toHaveLength(3);
+    const dom = await page.content();
+    const answers = (await page.evaluate(() => (globalThis as unknown as { __answers: string[] }).__answers)).join('\n');
+    expect(answers).toContain('"ok":true');
+    const log = await readFile(join(home.dir, 'auth-events.jsonl'), 'utf8');
+    for (const secret of [ADA, ADA_NEW, KIM_OWN, EVE, kimCode, ...hashes, ...secrets.filter((s): s is string => Boolean(s))]) {
+      expect(dom).not.toContain(secret);
+      expect(answers).not.toContain(secret);
+      expect(log).not.toContain(secret);
+    }
+    for (const secret of [ADA, ADA_NEW, KIM_OWN, EVE, kimCode, ...secrets.filter((s): s is string => Boolean(s))]) expect(yaml).not.toContain(secret);
+  });
+});
