@@ -1,0 +1,43 @@
+/**
+ * `latchkey token [--account KEY]`: a valid access token on stdout and nothing else (like `gh auth token`).
+ * A token that is still valid is read without the engine (stored-token.ts); otherwise the engine refreshes it,
+ * or says why it cannot and how to sign in again.
+ */
+import { toAuthError } from '../../shared/errors';
+import type { SessionState } from '../../shared/session';
+import type { CliIo, CommandContext } from './context';
+import { withEngine } from './engine';
+import { reportError, signInAgainHint } from './output';
+import { storedValidToken } from './stored-token';
+
+export async function token(context: CommandContext): Promise<number> {
+  const { values, io } = context;
+  const { defaultConfigPath } = await import('../store/paths');
+  const stored = await storedValidToken({
+    configPath: values.config ?? io.env.LATCHKEY_CONFIG ?? defaultConfigPath(),
+    // As the engine picks it (app.ts).
+    keychainService: process.env.LATCHKEY_KEYCHAIN_SERVICE ?? 'Latchkey',
+    ...(values.account ? { accountKey: values.account } : {}),
+  }).catch(() => null);
+  if (stored !== null) {
+    io.stdout(`${stored}\n`);
+    return 0;
+  }
+  return withEngine(context, async (latchkey) => {
+    try {
+      io.stdout(`${await latchkey.getAccessToken(values.account)}\n`);
+      dpopTokenNote(latchkey.engine.getState(), values.account, io);
+      return 0;
+    } catch (err) {
+      reportError(io, toAuthError(err));
+      signInAgainHint(latchkey.engine.getState(), values.account, io);
+      return 1;
+    }
+  });
+}
+
+/** A DPoP-bound token is useless without Latchkey's key: say so (on stderr, so scripts still get the token alone). */
+function dpopTokenNote(state: SessionState, accountKey: string | undefined, io: CliIo): void {
+  const account = state.accounts.find((a) => a.key === (accountKey ?? state.activeAccountKey));
+  if (account?.dpop) io.stderr('latchkey: this token is DPoP-bound: APIs accept it only with a proof signed by the key Latchkey keeps. Use latchkey api to call them.\n');
+}
