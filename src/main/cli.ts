@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { safeForTerminal } from '../shared/untrusted-text';
 import { ACCOUNT_USAGE, isAccountCommand } from './commands/account-usage';
+import { API_USAGE } from './commands/api';
 import type { CliIo, CliValues, CommandContext } from './commands/context';
 
 export type { CliIo } from './commands/context';
@@ -26,6 +27,7 @@ Commands:
                                    opens the provider's sign-out page where it has one
   accounts [--json]                list the accounts in config.yaml
 ${ACCOUNT_USAGE.trimEnd()}
+${API_USAGE.trimEnd()}
   idp [--port N]                   run the built-in demo identity provider in the foreground
 
 Options:
@@ -41,6 +43,16 @@ const COMMANDS: Record<string, { run: (context: CommandContext) => Promise<numbe
   token: { run: async (context) => (await import('./commands/token')).token(context) },
   logout: { run: async (context) => (await import('./commands/session-commands')).logout(context) },
   accounts: { run: async (context) => (await import('./commands/session-commands')).accounts(context) },
+  api: {
+    positionals: 3,
+    run: async (context) => {
+      const [{ withEngine }, { runApiCommand }] = await Promise.all([import('./commands/engine'), import('./commands/api')]);
+      const { values, positionals, io } = context;
+      return withEngine(context, (latchkey) =>
+        runApiCommand(latchkey, { api: positionals[1], path: positionals[2], method: values.method, fields: values.field ?? [], input: values.input, include: values.include === true, account: values.account }, io),
+      );
+    },
+  },
   idp: { run: async (context) => (await import('./commands/idp')).idp(context) },
 };
 
@@ -74,6 +86,10 @@ function parse(argv: string[]): { values: CliValues; positionals: string[] } {
         port: { type: 'string' },
         json: { type: 'boolean', default: false },
         forget: { type: 'boolean', default: false },
+        method: { type: 'string', short: 'X' },
+        field: { type: 'string', short: 'f', multiple: true },
+        input: { type: 'string' },
+        include: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });

@@ -1,8 +1,10 @@
 /**
- * No secret leaves the main process: after a sign-in, a forced refresh (a rotated refresh token), a reload
- * and a sign-out through the real window, none of the tokens ever issued appears in the renderer DOM, the
- * page console, anything the renderer can ask for over IPC, the state events, the YAML, the auth-event log,
- * the engine's log lines, this process's stdout/stderr, or the CLI's output.
+ * No secret leaves the main process: after a sign-in, the dashboard's API panel (data from the demo API with the
+ * DPoP-bound token), a forced refresh (a rotated refresh token), a reload and a sign-out through the real window,
+ * none of the tokens ever issued — nor the session's DPoP private key — appears in the renderer DOM, the page
+ * console, anything the renderer can ask for over IPC (API answers included), the state events, the YAML, the
+ * auth-event log, the engine's log lines, this process's stdout/stderr, or the CLI's output (`latchkey api`
+ * included).
  */
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -27,13 +29,14 @@ let bundle: RendererBundle;
 let server: StaticServer;
 let app: Latchkey;
 let win: AppWindow;
+let port: number;
 
 /** Everything that must never contain a token. */
 const exposed: string[] = [];
 const issued = new Set<string>();
 
 function remember(tokens: TokenSet | null): void {
-  for (const token of [tokens?.accessToken, tokens?.refreshToken, tokens?.idToken]) if (token) issued.add(token);
+  for (const token of [tokens?.accessToken, tokens?.refreshToken, tokens?.idToken, tokens?.dpopKey?.d]) if (token) issued.add(token);
 }
 
 const writeOut = process.stdout.write.bind(process.stdout);
@@ -58,7 +61,7 @@ beforeAll(async () => {
     configPath: home.configPath,
     keychainService: home.keychainService,
     openBrowser: opener.openBrowser,
-    embeddedProvider: { port: await freePort() },
+    embeddedProvider: { port: (port = await freePort()) },
     log: (line) => exposed.push(line),
   });
   await app.restore();
@@ -85,6 +88,8 @@ it('no issued token appears anywhere outside the main process and the keychain',
   await page.goto(server.url);
   await page.locator('[data-testid="provider-demo"]').click();
   await page.locator('[data-testid="dashboard"]').waitFor({ timeout: 30_000 });
+  // The API panel has its data: requests made with the token, answers shown in the window.
+  await page.locator('[data-testid="api-table"]').waitFor({ timeout: 30_000 });
   const key = app.engine.getState().activeAccountKey as string;
   const first = await vault.get(key);
   remember(first);
@@ -94,6 +99,7 @@ it('no issued token appears anywhere outside the main process and the keychain',
   remember(await vault.get(key));
   await page.reload();
   await page.locator('[data-testid="dashboard"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="api-table"]').waitFor({ timeout: 30_000 });
 
   // What the renderer can see: the DOM and every read-only answer over IPC.
   exposed.push(await page.content());
@@ -101,10 +107,16 @@ it('no issued token appears anywhere outside the main process and the keychain',
     const api = (globalThis as unknown as { latchkey: { session: { get(): Promise<unknown> }; providers: { list(): Promise<unknown> }; events: { recent(n: number): Promise<unknown> } } }).latchkey;
     return JSON.stringify([await api.session.get(), await api.providers.list(), await api.events.recent(50)]);
   }));
+  exposed.push(await page.evaluate(async () => {
+    type Answer = Promise<unknown>;
+    const api = (globalThis as unknown as { latchkey: { api: { list(): Answer; request(name: string, request: { path: string; headers?: Record<string, string> }): Answer } } }).latchkey.api;
+    const refused = await api.request('demo', { path: '/me', headers: { authorization: 'Bearer x' } }).catch((error: unknown) => error);
+    return JSON.stringify([await api.list(), await api.request('demo', { path: '/projects' }), await api.request('demo', { path: '/me' }), refused]);
+  }));
 
   // The CLI on the same config, in separate processes.
-  const env = { ...process.env, LATCHKEY_CONFIG: home.configPath, LATCHKEY_KEYCHAIN_SERVICE: home.keychainService };
-  for (const args of [['status'], ['status', '--json'], ['accounts', '--json']]) {
+  const env = { ...process.env, LATCHKEY_CONFIG: home.configPath, LATCHKEY_KEYCHAIN_SERVICE: home.keychainService, LATCHKEY_IDP_PORT: String(port) };
+  for (const args of [['status'], ['status', '--json'], ['accounts', '--json'], ['api', 'demo', '/me', '--include'], ['api', 'demo', '/projects']]) {
     const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env });
     exposed.push(stdout, stderr);
   }
@@ -115,9 +127,11 @@ it('no issued token appears anywhere outside the main process and the keychain',
   exposed.push(await readFile(home.configPath, 'utf8'));
   exposed.push(await readFile(join(home.dir, 'auth-events.jsonl'), 'utf8'));
 
-  expect(issued.size).toBeGreaterThanOrEqual(5); // access, refresh and ID token, then a rotated pair
+  expect(issued.size).toBeGreaterThanOrEqual(6); // access, refresh and ID token, the DPoP key, then a rotated pair
   const haystack = exposed.join('\n');
   expect(haystack).toContain('Alice'); // the capture really saw the app's output
+  expect(haystack).toContain('Orbit API'); // ... and the API's answers (in the window, over IPC and from the CLI)
+  expect(haystack).toContain('alice@latchkey.example');
   for (const token of issued) {
     expect(haystack.includes(token), 'a token leaked').toBe(false);
   }

@@ -18,7 +18,10 @@
  * - GET /user may have `email: null` and `name: null`; /user/emails needs the `user:email` (or `user`)
  *   scope (404 otherwise) and lists unverified and noreply addresses beside the primary one;
  * - API calls without a User-Agent are refused (403); bad tokens get 401 "Bad credentials";
- * - revocation is the REST call DELETE /applications/{client_id}/token with Basic client credentials.
+ * - revocation is the REST call DELETE /applications/{client_id}/token with Basic client credentials;
+ * - GET /user/repos lists the user's repositories: `sort` (created, updated, pushed, full_name; default
+ *   full_name), `direction` (default asc for full_name, else desc), `per_page` (default 30, at most 100) and
+ *   `page`, with a `Link` header for the next and last pages.
  */
 import type { ServerResponse } from 'node:http';
 import {
@@ -82,6 +85,31 @@ export const GITHUB_USERS: GitHubUser[] = [
     ],
   },
 ];
+
+export interface GitHubRepo {
+  id: number;
+  name: string;
+  private: boolean;
+  description: string | null;
+  language: string | null;
+  stargazers_count: number;
+  open_issues_count: number;
+  created_at: string;
+  updated_at: string;
+  pushed_at: string;
+}
+
+/** Each user's repositories (the hidden user has none). */
+export const GITHUB_REPOS: Readonly<Record<string, readonly GitHubRepo[]>> = {
+  octo: [
+    { id: 5001, name: 'hello-world', private: false, description: 'My first repository', language: 'Ruby', stargazers_count: 1820, open_issues_count: 12, created_at: '2011-01-26T19:01:12Z', updated_at: '2026-06-02T09:00:00Z', pushed_at: '2026-06-01T18:00:00Z' },
+    { id: 5002, name: 'spoon-knife', private: false, description: 'Fork me', language: 'HTML', stargazers_count: 12400, open_issues_count: 3, created_at: '2014-02-03T10:00:00Z', updated_at: '2026-11-20T12:30:00Z', pushed_at: '2026-11-20T12:29:00Z' },
+    { id: 5003, name: 'linguist', private: false, description: 'Language detection', language: 'Ruby', stargazers_count: 640, open_issues_count: 48, created_at: '2016-05-10T08:00:00Z', updated_at: '2026-10-11T16:45:00Z', pushed_at: '2026-10-11T16:44:00Z' },
+    { id: 5004, name: 'dotfiles', private: true, description: null, language: 'Shell', stargazers_count: 0, open_issues_count: 0, created_at: '2019-09-09T09:09:09Z', updated_at: '2026-11-27T07:15:00Z', pushed_at: '2026-11-27T07:14:00Z' },
+    { id: 5005, name: 'octo-notes', private: false, description: 'Notes <b>in</b> "markdown"', language: null, stargazers_count: 42, open_issues_count: 1, created_at: '2020-01-01T00:00:00Z', updated_at: '2025-12-24T20:00:00Z', pushed_at: '2025-12-24T19:59:00Z' },
+  ],
+  hidden: [],
+};
 
 export interface GitHubEmulatorOptions {
   clientId: string;
@@ -339,6 +367,47 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     sendJson(res, 200, user.emails, scopeHeaders(token, 'user, user:email'));
   }
 
+  /** GET /user/repos: the caller's repositories, sorted and paged as GitHub documents it. */
+  function reposEndpoint(req: EmulatorRequest, res: ServerResponse): void {
+    const docs = `${DOCS}/rest/repos/repos#list-repositories-for-the-authenticated-user`;
+    const caller = apiCaller(req, res, docs);
+    if (!caller) return;
+    const { user, token } = caller;
+    const params = req.url.searchParams;
+    const sort = params.get('sort') ?? 'full_name';
+    if (!['created', 'updated', 'pushed', 'full_name'].includes(sort)) {
+      return sendJson(res, 422, { message: 'Validation Failed', documentation_url: docs, status: '422' });
+    }
+    const direction = params.get('direction') ?? (sort === 'full_name' ? 'asc' : 'desc');
+    const perPage = Math.min(100, Math.max(1, Number(params.get('per_page') ?? 30) || 30));
+    const page = Math.max(1, Number(params.get('page') ?? 1) || 1);
+    const key = (repo: GitHubRepo): string => (sort === 'full_name' ? repo.name : sort === 'created' ? repo.created_at : sort === 'pushed' ? repo.pushed_at : repo.updated_at);
+    const sorted = [...(GITHUB_REPOS[user.login] ?? [])].sort((a, b) => key(a).localeCompare(key(b)) * (direction === 'asc' ? 1 : -1));
+    const last = Math.max(1, Math.ceil(sorted.length / perPage));
+    const link = (p: number): string => {
+      const url = new URL(`${base}${req.url.pathname}`);
+      for (const [name, value] of params) url.searchParams.set(name, value);
+      url.searchParams.set('page', String(p));
+      return url.href;
+    };
+    const headers: Record<string, string> = { ...scopeHeaders(token, 'repo') };
+    if (page < last) headers['link'] = `<${link(page + 1)}>; rel="next", <${link(last)}>; rel="last"`;
+    sendJson(
+      res,
+      200,
+      sorted.slice((page - 1) * perPage, page * perPage).map((repo) => ({
+        ...repo,
+        full_name: `${user.login}/${repo.name}`,
+        owner: { login: user.login, id: user.id, type: 'User' },
+        html_url: `${base}/${user.login}/${repo.name}`,
+        url: `${base}/api/v3/repos/${user.login}/${repo.name}`,
+        fork: false,
+        visibility: repo.private ? 'private' : 'public',
+      })),
+      headers,
+    );
+  }
+
   /** DELETE /applications/{client_id}/token (one token) or /grant (every token of the user for the app). */
   function deleteAuthorization(req: EmulatorRequest, res: ServerResponse, clientId: string, what: 'token' | 'grant'): void {
     const path = req.url.pathname;
@@ -404,6 +473,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     if (path === '/login/oauth/access_token' && req.method === 'POST') return tokenEndpoint(req, res);
     if (path === '/api/v3/user' && req.method === 'GET') return userEndpoint(req, res);
     if (path === '/api/v3/user/emails' && req.method === 'GET') return emailsEndpoint(req, res);
+    if (path === '/api/v3/user/repos' && req.method === 'GET') return reposEndpoint(req, res);
     const app = /^\/api\/v3\/applications\/([^/]+)\/(token|grant)$/.exec(path);
     if (app?.[1] && app[2] && req.method === 'DELETE') return deleteAuthorization(req, res, decodeURIComponent(app[1]), app[2] as 'token' | 'grant');
     if (path.startsWith('/api/v3/')) return sendJson(res, 404, { message: 'Not Found', documentation_url: `${DOCS}/rest`, status: '404' });

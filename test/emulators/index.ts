@@ -10,7 +10,7 @@ export {
   type MicrosoftEmulator,
   type MicrosoftEmulatorOptions,
 } from './microsoft';
-export { startGitHubEmulator, GITHUB_USERS, type GitHubEmulator, type GitHubEmulatorOptions } from './github';
+export { startGitHubEmulator, GITHUB_REPOS, GITHUB_USERS, type GitHubEmulator, type GitHubEmulatorOptions, type GitHubRepo } from './github';
 export { startPlainOAuthEmulator, PLAIN_USER, type PlainOAuthEmulator, type PlainOAuthEmulatorOptions } from './plain-oauth';
 export { startStrictOidcEmulator, STRICT_USERS, type StrictOidcEmulator, type StrictOidcOptions } from './strict-oidc';
 export { driveEmulatorSignIn } from './browser-driver';

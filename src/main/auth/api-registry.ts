@@ -15,6 +15,8 @@ export interface ResolvedApi {
   baseUrl: string;
   timeoutMs: number;
   maxResponseBytes: number;
+  /** The built-in provider's demo API: served by the provider itself, which must be running. */
+  embedded: boolean;
   dashboard?: ApiDashboard;
 }
 
@@ -46,6 +48,7 @@ function resolveOne(name: string, config: LatchkeyConfig, providers: ProviderReg
     baseUrl,
     timeoutMs: (entry.timeout_seconds ?? DEFAULT_API_TIMEOUT_SECONDS) * 1000,
     maxResponseBytes: entry.max_response_bytes ?? DEFAULT_API_MAX_RESPONSE_BYTES,
+    embedded: provider?.embedded === true,
     ...(dashboard ? { dashboard } : {}),
   };
 }

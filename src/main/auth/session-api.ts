@@ -100,6 +100,8 @@ export class ApiCaller {
     }
     const outgoing: Outgoing = { url, method, body, headers };
 
+    // The built-in provider serves its demo API itself: a CLI run (which starts it only on demand) starts it now.
+    if (api.embedded) await this.#core.requireProviders().client(api.provider);
     await this.#refresher.getAccessToken(key);
     let tokens = this.#tokensOf(key);
     let response = await this.#sendFollowing(api, outgoing, tokens);

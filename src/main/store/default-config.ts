@@ -37,6 +37,12 @@ export const DEFAULT_CONFIG_YAML = `# Latchkey configuration
 #                       Register Latchkey at the provider as a native/desktop app with the redirect URI
 #                       http://127.0.0.1/callback (any port). If the provider insists on an exact port,
 #                       register e.g. http://127.0.0.1:53682/callback and add  redirect_uri: <that URI>.
+# apis                  APIs your session may call (the dashboard's panels, latchkey api). Requests go to base_url
+#                       and below only, with the token of that provider's account. "demo" is the demo
+#                       provider's own API (no base_url needed); for GitHub, for example:
+#
+#                         github: { provider: github, base_url: https://api.github.com }
+#
 # credentials.usernames The accounts that have signed in, written by Latchkey: name, e-mail, roles, and
 #                       when they last signed in.
 # active_account        The account the app shows.
@@ -53,6 +59,10 @@ providers:
   demo:
     label: Demo
     embedded: true
+
+apis:
+  demo:
+    provider: demo
 
 credentials:
   usernames: {}

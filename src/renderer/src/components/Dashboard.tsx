@@ -5,10 +5,12 @@
 import type { ErrorInfo } from '../../../shared/errors';
 import type { AccountSummary, ProviderSummary, SessionState, SignOutResult } from '../../../shared/session';
 import { useAction } from '../hooks/useAction';
+import { useApis } from '../hooks/useApis';
 import { ADMIN_ROLE } from '../../../shared/accounts';
 import { AccountSettings } from './AccountSettings';
 import { AccountsPanel } from './AccountsPanel';
 import { AdminPanel } from './AdminPanel';
+import { ApiPanel } from './ApiPanel';
 import { BrandMark } from './BrandMark';
 import { EndSessionOffer, type SignedOutAccount } from './EndSessionOffer';
 import { ErrorBoundary } from './ErrorBoundary';
@@ -37,6 +39,8 @@ export function Dashboard(props: Props) {
   const actions = useAction();
   // Refreshing talks to the provider and may be slow when it is unreachable: it must not hold up sign-out.
   const refresh = useAction();
+  // Panels fed by an API of the shown account's provider (config.yaml `apis:`); asked again when the config is.
+  const apis = useApis(`${state.phase}:${state.configPath}`).filter((api) => api.dashboard !== undefined && api.provider === account.provider);
 
   const signOut = async (forget: boolean): Promise<void> => {
     const result = await actions.run(forget ? 'forget' : 'sign-out', () =>
@@ -89,6 +93,13 @@ export function Dashboard(props: Props) {
               </ProfileCard>
             </ErrorBoundary>
           </div>
+          {apis.map((api) => (
+            <div className="grid-wide" key={api.name}>
+              <ErrorBoundary scope="panel" label={api.label}>
+                <ApiPanel api={api} account={account} />
+              </ErrorBoundary>
+            </div>
+          ))}
           <ErrorBoundary scope="panel" label="Session">
             <SessionPanel
               account={account}
