@@ -13,16 +13,16 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { webcrypto } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { describe, expect, it } from 'vitest';
 import { createLatchkey, type Latchkey } from '../src/main/app';
 import { startDemoProvider, type DemoProvider } from '../src/main/idp';
 import { configSchema } from '../src/main/store/schema';
-import { SecretVault, type TokenSet } from '../src/main/store/secrets';
+import { SecretVault } from '../src/main/store/secrets';
 import { isAuthError } from '../src/shared/errors';
 import { startPlainOAuthEmulator } from './emulators';
 import { bundleForChild, runNodeChild } from './helpers/bundle-for-child';
+import { sessionKeyPair } from './helpers/dpop-proof';
 import { freePort, tempHome, type TempHome } from './helpers/engine-fixture';
 import type { DpopChildReport } from './helpers/dpop-child';
 import { createBrowserOpener } from './helpers/system-browser';
@@ -87,16 +87,6 @@ async function outsider(issuer: string): Promise<oidc.Configuration> {
   return oidc.discovery(new URL(issuer), 'latchkey-desktop', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
 }
 
-async function keyPairOf(tokens: TokenSet | null): Promise<oidc.CryptoKeyPair> {
-  const jwk = tokens?.dpopKey;
-  if (!jwk) throw new Error('no DPoP key in the vault');
-  const curve = { name: 'ECDSA', namedCurve: 'P-256' };
-  return {
-    privateKey: await webcrypto.subtle.importKey('jwk', jwk, curve, false, ['sign']),
-    publicKey: await webcrypto.subtle.importKey('jwk', { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, curve, true, ['verify']),
-  } as oidc.CryptoKeyPair;
-}
-
 /** The error code of a WWW-Authenticate challenge, of an API answer or of what openid-client threw. */
 function challengeError(from: Response | unknown): string | undefined {
   if (from instanceof Response) return /error="([a-z_]+)"/.exec(from.headers.get('www-authenticate') ?? '')?.[1];
@@ -138,7 +128,7 @@ describe('DPoP with the demo provider and its API', () => {
     const otherKey = await oidc.randomDPoPKeyPair('ES256');
     expect(await protectedStatus(configuration, token, me, otherKey)).toEqual({ status: 401, error: 'invalid_dpop_proof' });
     // The same token with proofs by the key in the vault works: it is bound to exactly that key.
-    expect(await protectedStatus(configuration, token, me, await keyPairOf(tokens))).toEqual({ status: 200 });
+    expect(await protectedStatus(configuration, token, me, (await sessionKeyPair(tokens)) as oidc.CryptoKeyPair)).toEqual({ status: 200 });
     // And through Latchkey, of course.
     expect((await latchkey.engine.fetchApi('demo', { path: '/me' })).body).toMatchObject({ sub: 'alice', dpop: true });
   });

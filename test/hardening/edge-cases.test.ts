@@ -18,6 +18,7 @@ import { SecretVault, type TokenSet } from '../../src/main/store/secrets';
 import { isAuthError } from '../../src/shared/errors';
 import type { AccountSummary, AuthEvent } from '../../src/shared/session';
 import { bundleForChild, startNodeChild } from '../helpers/bundle-for-child';
+import { proofOptions } from '../helpers/dpop-proof';
 import { freePort, recordingFetch, tempHome, writeGenericProviderConfig, type TempHome } from '../helpers/engine-fixture';
 import { createBrowserOpener, type DemoSignInScript } from '../helpers/system-browser';
 import { useCleanups, useSystemBrowser } from '../helpers/test-lifecycle';
@@ -372,11 +373,11 @@ describe('the provider goes away while a refresh is due', () => {
     expect(stored.refreshToken).not.toBe(first.refreshToken);
     const token = await latchkey.getAccessToken();
     expect(token).toBe(stored.accessToken);
-    // The provider accepts the new access token.
+    // The provider accepts the new access token (DPoP-bound: with a proof by the session's key).
     const configuration = await oidc.discovery(new URL(`http://127.0.0.1:${port}`), 'latchkey-desktop', undefined, oidc.None(), {
       execute: [oidc.allowInsecureRequests],
     });
-    await expect(oidc.fetchUserInfo(configuration, token, recovered.subject)).resolves.toMatchObject({ sub: recovered.subject });
+    await expect(oidc.fetchUserInfo(configuration, token, recovered.subject, await proofOptions(configuration, stored))).resolves.toMatchObject({ sub: recovered.subject });
 
     // And it goes on refreshing on schedule.
     const lastRefresh = recovered.lastRefreshAt;

@@ -12,6 +12,11 @@ export interface RecordedRequest {
   url: string;
   method: string;
   grantType?: string;
+  /**
+   * The provider asked for a DPoP nonce first (RFC 9449 §8: `use_dpop_nonce`) and the client sent the request
+   * again with it. Such an answer comes before the grant is looked at: nothing was spent.
+   */
+  nonceChallenge?: boolean;
 }
 
 /** A real fetch that records what it was asked to do. */
@@ -21,10 +26,17 @@ export function recordingFetch(): { fetch: typeof fetch; requests: RecordedReque
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const body = init?.body;
     const grantType = body instanceof URLSearchParams ? body.get('grant_type') ?? undefined : typeof body === 'string' ? new URLSearchParams(body).get('grant_type') ?? undefined : undefined;
-    requests.push({ url, method: init?.method ?? 'GET', ...(grantType ? { grantType } : {}) });
-    return fetch(input, init);
+    const request: RecordedRequest = { url, method: init?.method ?? 'GET', ...(grantType ? { grantType } : {}) };
+    requests.push(request);
+    const response = await fetch(input, init);
+    if (grantType && response.status === 400 && response.headers.has('dpop-nonce')) {
+      const answer = (await response.clone().json().catch(() => ({}))) as { error?: unknown };
+      if (answer.error === 'use_dpop_nonce') request.nonceChallenge = true;
+    }
+    return response;
   };
-  return { fetch: recording, requests, refreshRequests: () => requests.filter((r) => r.grantType === 'refresh_token').length };
+  // Grants the provider took up: a nonce challenge and its retry are one grant.
+  return { fetch: recording, requests, refreshRequests: () => requests.filter((r) => r.grantType === 'refresh_token' && !r.nonceChallenge).length };
 }
 
 /** A port that was free a moment ago (for a provider that must keep its issuer across restarts). */
