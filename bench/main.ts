@@ -12,6 +12,7 @@ import { describeMachine, machineLines } from './lib/machine';
 import { GOALS } from './lib/goals';
 import { goalLines, markdownTable, writeResults, type Check, type Row } from './lib/report';
 import type { ScenarioContext, ScenarioResult, SharedState } from './lib/scenario';
+import { bundleSizeScenario } from './scenarios/bundle-size';
 import { cliScenario } from './scenarios/cli';
 import { concurrencyScenario } from './scenarios/concurrency';
 import { refreshScenario } from './scenarios/refresh';
@@ -74,6 +75,7 @@ const SCENARIOS: Scenario[] = [
     needsAccount: true,
     run: cliScenario,
   },
+  { name: 'renderer bundle size', rows: [{ id: '11', title: 'Renderer: JavaScript before the first paint' }], needsAccount: false, run: bundleSizeScenario },
 ];
 
 /** Row ids in reading order: 1, 2, 3, 4a, 4b, 5, 6a, ... */

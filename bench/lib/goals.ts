@@ -29,6 +29,9 @@ export const GOALS: Readonly<Record<string, Goal>> = {
   '9a': { kind: 'ratio', max: 1.3 },
   // `latchkey token` stays small (MiB of peak resident memory).
   '10a': { kind: 'absolute', max: 50 },
+  // The window paints from at most half the JavaScript the single unminified bundle (682 kB) made it load:
+  // minified, with the dashboard in a chunk of its own.
+  '11': { kind: 'ratio', max: 0.5 },
 };
 
 /** Whether a measured row meets its goal (undefined: the row has none). */

@@ -46,6 +46,7 @@ export class ConfigStore implements AccountStore {
   private readonly lockTimeoutMs: number | undefined;
   /** Set when the file was found invalid; cleared only by a successful load(). While set, nothing writes. */
   private invalid: AuthError | null = null;
+  private folderReady: Promise<void> | null = null;
 
   constructor(options: ConfigStoreOptions) {
     this.path = path.resolve(options.path);
@@ -137,11 +138,23 @@ export class ConfigStore implements AccountStore {
     return withFileLock(this.lockPath, fn, this.lockTimeoutMs === undefined ? {} : { timeoutMs: this.lockTimeoutMs });
   }
 
-  /** The folder holds account records and encrypted token blobs: private to the person (0700) when we create it. */
-  private async ensureFolder(): Promise<void> {
-    const dir = path.dirname(this.path);
-    const created = await mkdir(dir, { recursive: true, mode: 0o700 });
-    if (created !== undefined && process.platform !== 'win32') await chmod(dir, 0o700);
+  /**
+   * The folder holds account records and encrypted token blobs: private to the person (0700) when we create it.
+   * Made once per store rather than before every write (a removed folder is made again by the lock, 0700 too).
+   */
+  private ensureFolder(): Promise<void> {
+    if (this.folderReady === null) {
+      const making = (async () => {
+        const dir = path.dirname(this.path);
+        const created = await mkdir(dir, { recursive: true, mode: 0o700 });
+        if (created !== undefined && process.platform !== 'win32') await chmod(dir, 0o700);
+      })();
+      this.folderReady = making;
+      making.catch(() => {
+        if (this.folderReady === making) this.folderReady = null;
+      });
+    }
+    return this.folderReady;
   }
 
   /** Must run under the lock: two processes starting at once would otherwise both write a default. */

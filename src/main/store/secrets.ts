@@ -157,7 +157,10 @@ export class SecretVault implements TokenVault {
   set(accountKey: string, tokens: TokenSet): Promise<void> {
     if (!isTokenSet(tokens)) return Promise.reject(invalidTokenSet());
     return this.serialWrite(accountKey, async () => {
-      const base = (await this.knownIfCurrent(accountKey)) ?? decodeEntry(await this.keychain.get(accountKey));
+      // Without a token file (a first sign-in) a new key is made: there is nothing to read a key for, and a key
+      // left in the keychain without its file opens nothing. That spares a keychain read.
+      const present = (await tokenFileIdentity(this.blobPath(accountKey))) !== null;
+      const base = present ? ((await this.knownIfCurrent(accountKey)) ?? decodeEntry(await this.keychain.get(accountKey))) : null;
       const finish = await this.writeFile(accountKey, base, tokens);
       await finish();
     });

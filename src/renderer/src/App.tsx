@@ -2,11 +2,14 @@
  * Picks the screen from the session main owns. Until main has answered, nothing but the background is drawn,
  * so a reload of a signed-in window never flashes the sign-in screen.
  *
- * The dashboard is its own bundle chunk, loaded when it is shown (or, signed out, once the sign-in screen
- * is up): the sign-in screen never waits for dashboard code. Its fallback is the bare background, like the
- * wait for main's answer, so a signed-in start goes from background straight to the painted dashboard.
+ * The dashboard is its own bundle chunk. Its fetch starts with the page, alongside the question to main,
+ * but nothing before sign-in waits for it: the sign-in, waiting and problem screens render from the entry
+ * chunk alone. A signed-in window keeps drawing the bare background until the chunk is in (it usually is by
+ * the time main has answered), so it goes from background straight to the painted dashboard. (Not
+ * React.lazy: Suspense holds revealed content back for a few hundred milliseconds after a fallback, which
+ * every reload would pay.)
  */
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { ErrorInfo } from '../../shared/errors';
 import type { AccountSummary, SignOutResult } from '../../shared/session';
 import { ConfigProblemScreen } from './components/ConfigProblemScreen';
@@ -19,8 +22,23 @@ import { useSession } from './hooks/useSession';
 import { toErrorInfo } from './lib/error-info';
 import { activeAccount, providerLabel } from './lib/session-view';
 
-const loadDashboard = () => import('./components/Dashboard');
-const Dashboard = lazy(async () => ({ default: (await loadDashboard()).Dashboard }));
+type DashboardComponent = typeof import('./components/Dashboard')['Dashboard'];
+let dashboardChunk: Promise<DashboardComponent> | null = null;
+/** The dashboard once its chunk has arrived (read during render, so no extra render pass is needed). */
+let loadedDashboard: DashboardComponent | null = null;
+/** Fetches the dashboard chunk once per page load; a failed fetch may be tried again. */
+function loadDashboard(): Promise<DashboardComponent> {
+  dashboardChunk ??= import('./components/Dashboard').then(
+    (chunk) => (loadedDashboard = chunk.Dashboard),
+    (error: unknown) => {
+      dashboardChunk = null;
+      throw error;
+    },
+  );
+  return dashboardChunk;
+}
+// Started with the page, never awaited by a screen that does not need it.
+loadDashboard().catch(() => undefined);
 
 export function App() {
   const session = useSession();
@@ -56,12 +74,23 @@ export function App() {
     }
   }, []);
 
+  const [dashboard, setDashboard] = useState<{ Component: DashboardComponent } | null>(null);
+  const [dashboardError, setDashboardError] = useState<unknown>(null);
   const { state } = session;
   const known = state !== null;
   useEffect(() => {
-    // Once the first screen is up, fetch the dashboard in the background: signing in then shows it at once.
-    if (known) void loadDashboard().catch(() => undefined);
-  }, [known]);
+    if (!known || dashboard !== null || loadedDashboard !== null) return;
+    let live = true;
+    loadDashboard().then(
+      (Component) => live && setDashboard({ Component }),
+      (error: unknown) => live && setDashboardError(error),
+    );
+    return () => {
+      live = false;
+    };
+  }, [known, dashboard]);
+  // A chunk that cannot be loaded is the app's error boundary's business (it offers a reload).
+  if (dashboardError !== null) throw dashboardError;
   if (session.error && !state) {
     return (
       <main className="screen screen-centered" data-testid="load-problem">
@@ -83,21 +112,21 @@ export function App() {
 
   const account = activeAccount(state);
   if (account) {
+    const Dashboard = dashboard?.Component ?? loadedDashboard;
+    if (Dashboard === null) return <div className="app-background" aria-busy="true" />;
     return (
-      <Suspense fallback={<div className="app-background" aria-busy="true" />}>
-        <Dashboard
-          state={state}
-          account={account}
-          providers={providers}
-          pendingProvider={pendingProvider}
-          signInError={signInError}
-          signedOut={signedOut}
-          onSignIn={signIn}
-          onSignedOut={onSignedOut}
-          onDismissSignInError={() => setSignInError(null)}
-          onDismissSignedOut={() => setSignedOut(null)}
-        />
-      </Suspense>
+      <Dashboard
+        state={state}
+        account={account}
+        providers={providers}
+        pendingProvider={pendingProvider}
+        signInError={signInError}
+        signedOut={signedOut}
+        onSignIn={signIn}
+        onSignedOut={onSignedOut}
+        onDismissSignInError={() => setSignInError(null)}
+        onDismissSignedOut={() => setSignedOut(null)}
+      />
     );
   }
 
