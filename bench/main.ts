@@ -12,6 +12,7 @@ import { describeMachine, machineLines } from './lib/machine';
 import { GOALS } from './lib/goals';
 import { goalLines, markdownTable, writeResults, type Check, type Row } from './lib/report';
 import type { ScenarioContext, ScenarioResult, SharedState } from './lib/scenario';
+import { apiCallScenario } from './scenarios/api-call';
 import { bundleSizeScenario } from './scenarios/bundle-size';
 import { cliScenario } from './scenarios/cli';
 import { concurrencyScenario } from './scenarios/concurrency';
@@ -76,6 +77,15 @@ const SCENARIOS: Scenario[] = [
     run: cliScenario,
   },
   { name: 'renderer bundle size', rows: [{ id: '11', title: 'Renderer: JavaScript before the first paint' }], needsAccount: false, run: bundleSizeScenario },
+  {
+    name: 'API call with the session',
+    rows: [
+      { id: '12a', title: 'API call through Latchkey: IPC router + token + fetch' },
+      { id: '12b', title: 'API call from the window: preload API + IPC + token + fetch' },
+    ],
+    needsAccount: true,
+    run: apiCallScenario,
+  },
 ];
 
 /** Row ids in reading order: 1, 2, 3, 4a, 4b, 5, 6a, ... */

@@ -16,6 +16,8 @@ import { AppAuthClient } from './appauth-client';
 import { discoverBare } from './bare-client';
 
 export const PROVIDER_NAME = 'local';
+/** The provider's demo API, configured under apis: for the session of `local` (rows 12a and 12b). */
+export const API_NAME = 'local-api';
 
 export type SystemBrowser = Awaited<ReturnType<typeof launchSystemBrowser>>;
 
@@ -41,7 +43,7 @@ export class BenchEnvironment {
       cleanups.push(home.cleanup);
       const provider = await startDemoProvider({ dataDir: join(home.dir, 'provider'), port: 0 });
       cleanups.push(() => provider.close());
-      await writeGenericProviderConfig(home.configPath, provider.issuer);
+      await writeGenericProviderConfig(home.configPath, provider.issuer, `apis:\n  ${API_NAME}:\n    provider: ${PROVIDER_NAME}\n    base_url: ${provider.issuer}/api\n`);
       const browser = await launchSystemBrowser();
       cleanups.push(() => browser.close());
       const [bare, appAuth, port] = await Promise.all([discoverBare(provider.issuer), AppAuthClient.create(provider.issuer), freePort()]);

@@ -32,6 +32,9 @@ export const GOALS: Readonly<Record<string, Goal>> = {
   // The window paints from at most half the JavaScript the single unminified bundle (682 kB) made it load:
   // minified, with the dashboard in a chunk of its own.
   '11': { kind: 'ratio', max: 0.5 },
+  // An API call with the session costs little more than the same call made directly with the token and a proof:
+  // the router's checks, the token from memory, the URL built below base_url and the bounded read are small.
+  '12a': { kind: 'ratio', max: 1.5 },
 };
 
 /** Whether a measured row meets its goal (undefined: the row has none). */
