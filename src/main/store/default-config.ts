@@ -39,10 +39,8 @@ export const DEFAULT_CONFIG_YAML = `# Latchkey configuration
 #                       register e.g. http://127.0.0.1:53682/callback and add  redirect_uri: <that URI>.
 # apis                  APIs your session may call (the dashboard's panels, latchkey api). Requests go to base_url
 #                       and below only, with the token of that provider's account. "demo" is the demo
-#                       provider's own API (no base_url needed); for GitHub, for example:
-#
-#                         github: { provider: github, base_url: https://api.github.com }
-#
+#                       provider's own API (no base_url needed). For GitHub:
+#                       github: { provider: github, base_url: https://api.github.com }
 # credentials.usernames The accounts that have signed in, written by Latchkey: name, e-mail, roles, and
 #                       when they last signed in.
 # active_account        The account the app shows.
