@@ -332,6 +332,24 @@ describe('GitHub emulator', () => {
     expect(location.searchParams.get('error')).toBe('redirect_uri_mismatch');
   });
 
+  it('lists /user/repos sorted and paged as documented, to the token owner only', async () => {
+    const gh = await started(startGitHubEmulator({ clientId, clientSecret, mode: 'oauth-app' }));
+    const s = await githubSignIn(gh, 'octo', 'read:user');
+    const answer = await postForm(`${gh.url}/login/oauth/access_token`, { client_id: clientId, client_secret: clientSecret, code: s.code, redirect_uri: s.redirectUri, code_verifier: s.verifier }, { accept: 'application/json' });
+    const token = ((await answer.json()) as { access_token: string }).access_token;
+    const repos = (query: string) => fetch(`${gh.apiUrl}/user/repos${query}`, { headers: { authorization: `Bearer ${token}`, 'user-agent': 'latchkey-test' } });
+    const byName = (await (await repos('')).json()) as Array<{ name: string; full_name: string; owner: { login: string } }>;
+    expect(byName.map((r) => r.name)).toEqual(['dotfiles', 'hello-world', 'linguist', 'octo-notes', 'spoon-knife']);
+    expect(byName.every((r) => r.full_name === `octo/${r.name}` && r.owner.login === 'octo')).toBe(true);
+    const updated = (await (await repos('?sort=updated')).json()) as Array<{ name: string; updated_at: string }>;
+    expect(updated.map((r) => r.name)).toEqual(['dotfiles', 'spoon-knife', 'linguist', 'hello-world', 'octo-notes']);
+    const paged = await repos('?sort=updated&per_page=2&page=2');
+    expect(((await paged.json()) as Array<{ name: string }>).map((r) => r.name)).toEqual(['linguist', 'hello-world']);
+    expect(paged.headers.get('link')).toMatch(/page=3>; rel="next", <.*page=3>; rel="last"/);
+    expect((await repos('?sort=stars')).status).toBe(422);
+    expect((await fetch(`${gh.apiUrl}/user/repos`, { headers: { authorization: 'Bearer gho_nonsense', 'user-agent': 'x' } })).status).toBe(401);
+  });
+
   it('serves /user without e-mail, /user/emails only with user:email, and deletes tokens through the API', async () => {
     const gh = await started(startGitHubEmulator({ clientId, clientSecret, mode: 'oauth-app' }));
     async function token(scope: string) {
