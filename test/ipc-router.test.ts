@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ApiRequest, ApiResponse, ApiSummary } from '../src/shared/api';
-import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, UserSummary } from '../src/shared/accounts';
+import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, TotpActivation, TotpEnrollment, UserSummary } from '../src/shared/accounts';
 import { AuthError } from '../src/shared/errors';
 import { IPC_CHANNELS, type IpcResult } from '../src/shared/ipc';
 import type {
@@ -55,8 +55,10 @@ const PROVIDERS: ProviderSummary[] = [{ name: 'demo', label: 'Demo', embedded: t
 const EVENTS: AuthEvent[] = [{ at: '2026-01-01T00:00:00.000Z', kind: 'sign_in', accountKey: ALICE.key, outcome: 'ok' }];
 
 const USERS: UserSummary[] = [
-  { key: 'ada', name: 'Ada', provider: 'team', local: true, roles: ['admin'], providerRoles: [], signedIn: true, failedLoginAttempts: 0, mustChangePassword: false },
+  { key: 'ada', name: 'Ada', provider: 'team', local: true, roles: ['admin'], providerRoles: [], signedIn: true, failedLoginAttempts: 0, mustChangePassword: false, totp: false },
 ];
+
+const ENROLMENT: TotpEnrollment = { qrSvg: '<svg xmlns="http://www.w3.org/2000/svg"/>', label: 'Latchkey:ada', expiresAt: '2026-01-01T00:10:00.000Z' };
 
 const LOCAL_INFO: LocalAccountsInfo = { provider: 'team', label: 'Team', registration: true, passwordRules: ['At least 8 characters'], minLength: 8 };
 
@@ -154,6 +156,17 @@ class RecordingEngine implements SessionEngine {
   async updateDetails(update: DetailsUpdate): Promise<AccountSummary> {
     this.record('updateDetails', [update]);
     return ALICE;
+  }
+  beginTotp(...args: [accountKey?: string]): TotpEnrollment {
+    this.record('beginTotp', args);
+    return ENROLMENT;
+  }
+  async confirmTotp(...args: [code: string, accountKey?: string]): Promise<TotpActivation> {
+    this.record('confirmTotp', args);
+    return { recoveryCodes: ['AAAAA-BBBBB'] };
+  }
+  async disableTotp(...args: [password: string, accountKey?: string]): Promise<void> {
+    this.record('disableTotp', args);
   }
   onStateChange(listener: (state: SessionState) => void): () => void {
     this.listeners.add(listener);
@@ -266,6 +279,9 @@ describe('IPC router: happy paths', () => {
       call: { method: 'updateDetails', args: [{ accountKey: 'ada', email: 'ada@example.org' }] },
       value: ALICE,
     },
+    { channel: 'totp:begin', args: [], call: { method: 'beginTotp', args: [] }, value: ENROLMENT },
+    { channel: 'totp:confirm', args: ['123456'], call: { method: 'confirmTotp', args: ['123456'] }, value: { recoveryCodes: ['AAAAA-BBBBB'] } },
+    { channel: 'totp:disable', args: ['pw-1', 'ada'], call: { method: 'disableTotp', args: ['pw-1', 'ada'] }, value: null },
   ];
 
   it('covers every channel of the contract', () => {

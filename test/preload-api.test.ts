@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ApiRequest, ApiResponse, ApiSummary } from '../src/shared/api';
-import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, UserSummary } from '../src/shared/accounts';
+import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, TotpActivation, TotpEnrollment, UserSummary } from '../src/shared/accounts';
 import { AuthError, isAuthError } from '../src/shared/errors';
 import type { IpcEventName, IpcEvents, IpcResult, IpcTransport } from '../src/shared/ipc';
 import type {
@@ -131,6 +131,17 @@ class MemoryEngine implements SessionEngine {
   async updateDetails(update: DetailsUpdate): Promise<AccountSummary> {
     this.received.push(['updateDetails', update.accountKey]);
     return ALICE;
+  }
+  beginTotp(...args: [accountKey?: string]): TotpEnrollment {
+    this.received.push(['beginTotp', ...args]);
+    return { qrSvg: '<svg xmlns="http://www.w3.org/2000/svg"/>', label: 'Latchkey:ada', expiresAt: '2030-01-01T00:10:00.000Z' };
+  }
+  async confirmTotp(...args: [code: string, accountKey?: string]): Promise<TotpActivation> {
+    this.received.push(['confirmTotp', ...args]);
+    return { recoveryCodes: ['AAAAA-BBBBB'] };
+  }
+  async disableTotp(...args: [password: string, accountKey?: string]): Promise<void> {
+    this.received.push(['disableTotp', args.length]);
   }
   onStateChange(listener: (state: SessionState) => void): () => void {
     this.listeners.add(listener);

@@ -19,6 +19,11 @@ export function createAccountsApi(call: Call): AccountsApi {
       await call('local:change-password', request);
     },
     updateDetails: (update) => call('account:update-details', update),
+    beginTotp: (accountKey) => (accountKey === undefined ? call('totp:begin') : call('totp:begin', accountKey)),
+    confirmTotp: (code, accountKey) => (accountKey === undefined ? call('totp:confirm', code) : call('totp:confirm', code, accountKey)),
+    disableTotp: async (password, accountKey) => {
+      await (accountKey === undefined ? call('totp:disable', password) : call('totp:disable', password, accountKey));
+    },
   };
 }
 
@@ -32,5 +37,8 @@ export function guardAccountsApi(api: AccountsApi, guard: Guard): AccountsApi {
     register: guard(api.register),
     changePassword: guard(api.changePassword),
     updateDetails: guard(api.updateDetails),
+    beginTotp: guard(api.beginTotp),
+    confirmTotp: guard(api.confirmTotp),
+    disableTotp: guard(api.disableTotp),
   };
 }

@@ -3,7 +3,7 @@
  * (ipc-answers.ts). Loose objects like the rest: a new optional field needs no change here.
  */
 import { z } from 'zod';
-import type { LocalAccountsInfo, UserSummary } from './accounts';
+import type { LocalAccountsInfo, TotpActivation, TotpEnrollment, UserSummary } from './accounts';
 import type { AccountsChannel } from './accounts-ipc';
 import type { IpcValue } from './ipc';
 import type { AccountSummary } from './session';
@@ -21,6 +21,7 @@ export function accountAnswerSchemas(accountSummary: z.ZodType<AccountSummary>):
     failedLoginAttempts: z.number(),
     lockedUntil: z.string().optional(),
     mustChangePassword: z.boolean(),
+    totp: z.boolean(),
     lastLogin: z.string().optional(),
   });
   const localInfo: z.ZodType<LocalAccountsInfo> = z.looseObject({
@@ -38,5 +39,8 @@ export function accountAnswerSchemas(accountSummary: z.ZodType<AccountSummary>):
     'local:register': accountSummary,
     'local:change-password': z.null(),
     'account:update-details': accountSummary,
+    'totp:begin': z.looseObject({ qrSvg: z.string(), label: z.string(), expiresAt: z.string() }) satisfies z.ZodType<TotpEnrollment>,
+    'totp:confirm': z.looseObject({ recoveryCodes: z.array(z.string()) }) satisfies z.ZodType<TotpActivation>,
+    'totp:disable': z.null(),
   };
 }

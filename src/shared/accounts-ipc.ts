@@ -3,7 +3,7 @@
  * it), kept here so that contract reads in one place. Passwords travel renderer -> main only; no answer holds
  * a password, a hash or a session secret.
  */
-import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, UserSummary } from './accounts';
+import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, TotpActivation, TotpEnrollment, UserSummary } from './accounts';
 import type { AccountSummary } from './session';
 
 export interface AccountsIpcContract {
@@ -17,6 +17,9 @@ export interface AccountsIpcContract {
   'local:register': { args: [request: RegistrationRequest]; result: AccountSummary };
   'local:change-password': { args: [request: PasswordChangeRequest]; result: null };
   'account:update-details': { args: [update: DetailsUpdate]; result: AccountSummary };
+  'totp:begin': { args: [accountKey?: string]; result: TotpEnrollment };
+  'totp:confirm': { args: [code: string, accountKey?: string]; result: TotpActivation };
+  'totp:disable': { args: [password: string, accountKey?: string]; result: null };
 }
 
 export type AccountsChannel = keyof AccountsIpcContract;
@@ -29,6 +32,9 @@ export const ACCOUNTS_CHANNELS = [
   'local:register',
   'local:change-password',
   'account:update-details',
+  'totp:begin',
+  'totp:confirm',
+  'totp:disable',
 ] as const satisfies readonly AccountsChannel[];
 
 /** `window.latchkey.accounts`: methods resolve with values or reject with AuthError. */
@@ -40,4 +46,7 @@ export interface AccountsApi {
   register(request: RegistrationRequest): Promise<AccountSummary>;
   changePassword(request: PasswordChangeRequest): Promise<void>;
   updateDetails(update: DetailsUpdate): Promise<AccountSummary>;
+  beginTotp(accountKey?: string): Promise<TotpEnrollment>;
+  confirmTotp(code: string, accountKey?: string): Promise<TotpActivation>;
+  disableTotp(password: string, accountKey?: string): Promise<void>;
 }

@@ -24,6 +24,8 @@ export interface LocalSignInRequest {
   identifier: string;
   password: string;
   newPassword?: string;
+  /** Answers `totp_required`: the authenticator app's code, or a recovery code. */
+  totpCode?: string;
 }
 
 export interface RegistrationRequest {
@@ -66,7 +68,23 @@ export interface UserSummary {
   /** ISO time until which sign-ins are refused (too many failed attempts), when that is in the future. */
   lockedUntil?: string;
   mustChangePassword: boolean;
+  /** A TOTP second factor is on. */
+  totp: boolean;
   lastLogin?: string;
+}
+
+/** The start of turning on TOTP: a QR code to scan (an SVG drawing: no text of the secret) and when it lapses. */
+export interface TotpEnrollment {
+  qrSvg: string;
+  /** The name the authenticator app will show. */
+  label: string;
+  /** The first code must be confirmed before this ISO time. */
+  expiresAt: string;
+}
+
+/** Shown once, when TOTP is turned on: codes that each stand in for one TOTP code. */
+export interface TotpActivation {
+  recoveryCodes: string[];
 }
 
 /**
@@ -84,6 +102,12 @@ export interface AccountsEngine {
   hasRole(role: string, accountKey?: string): boolean;
   /** Every account with its roles and lock state; needs the `admin` role on the active account. */
   listUsers(): UserSummary[];
+  /** Starts turning on TOTP for a signed-in local account (default: the active one). */
+  beginTotp(accountKey?: string): TotpEnrollment;
+  /** Finishes it with a first code; resolves with recovery codes, shown once. */
+  confirmTotp(code: string, accountKey?: string): Promise<TotpActivation>;
+  /** Turns TOTP off; the password is asked again. */
+  disableTotp(password: string, accountKey?: string): Promise<void>;
 }
 
 /** The role that may see the administration panel and list every account over IPC. */

@@ -51,6 +51,8 @@ export const AUTH_ERROR_CODES = [
   'registration_closed',
   /** That username or e-mail already belongs to an account. */
   'account_exists',
+  /** The password was right; the account's second factor (a TOTP or recovery code) is needed too. */
+  'totp_required',
   /** A sign-in is already in progress. */
   'busy',
   /** The loopback redirect URI(s) registered for the provider cannot be listened on (port in use). */

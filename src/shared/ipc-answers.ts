@@ -68,6 +68,7 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
     picture: z.string().optional(),
     roles: z.array(z.string()),
     local: z.boolean().optional(),
+    totp: z.boolean().optional(),
     signedIn: z.boolean(),
     signedInAt: z.string().optional(),
     lastRefreshAt: z.string().optional(),

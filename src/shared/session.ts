@@ -23,6 +23,8 @@ export interface AccountSummary {
   roles: string[];
   /** A local account (username and password, `local: true` provider) rather than a third-party one. */
   local?: boolean;
+  /** A local account with a TOTP second factor turned on. */
+  totp?: boolean;
   /** Whether the account currently has a session (tokens in the keychain, not signed out). */
   signedIn: boolean;
   /** ISO time of the sign-in that started the current session. */

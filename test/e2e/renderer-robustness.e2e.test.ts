@@ -78,6 +78,11 @@ class ScriptedEngine {
       updateDetails: refuse,
       hasRole: () => false,
       listUsers: () => [],
+      beginTotp: () => {
+        throw new Error('not used in this test');
+      },
+      confirmTotp: refuse,
+      disableTotp: refuse,
       listApis: () => [],
       fetchApi: refuse,
       onStateChange: () => () => undefined,

@@ -27,8 +27,19 @@ export function isRole(value: unknown): value is string {
 }
 
 export function isLocalSignInRequest(value: unknown): boolean {
-  return isPlain(value) && onlyKeys(value, ['identifier', 'password', 'newPassword']) && text(value.identifier, 1, 320) && text(value.password, 1, 1024) && optionalText(value.newPassword, 1, 1024);
+  return (
+    isPlain(value) &&
+    onlyKeys(value, ['identifier', 'password', 'newPassword', 'totpCode']) &&
+    text(value.identifier, 1, 320) &&
+    text(value.password, 1, 1024) &&
+    optionalText(value.newPassword, 1, 1024) &&
+    optionalText(value.totpCode, 1, 32)
+  );
 }
+
+/** A TOTP or recovery code, and a password, as the totp channels take them. */
+export const isTotpCode = (value: unknown): value is string => text(value, 1, 32);
+export const isPassword = (value: unknown): value is string => text(value, 1, 1024);
 
 export function isRegistrationRequest(value: unknown): boolean {
   return (
@@ -90,6 +101,18 @@ export function expectedAccountCall(channel: AccountsChannel, args: unknown[]): 
       return one && isPasswordChangeRequest(first) ? { method: 'changePassword', args: [given(first)] } : null;
     case 'account:update-details':
       return one && isDetailsUpdate(first) ? { method: 'updateDetails', args: [given(first)] } : null;
+    case 'totp:begin':
+      if (args.length > 1) return null;
+      if (first === undefined) return { method: 'beginTotp', args: [] };
+      return isAccountKey(first) ? { method: 'beginTotp', args: [first] } : null;
+    case 'totp:confirm':
+    case 'totp:disable': {
+      const method = channel === 'totp:confirm' ? 'confirmTotp' : 'disableTotp';
+      const valid = channel === 'totp:confirm' ? isTotpCode(first) : isPassword(first);
+      if (!valid || args.length < 1 || args.length > 2) return null;
+      if (second === undefined) return { method, args: [first] };
+      return isAccountKey(second) ? { method, args: [first, second] } : null;
+    }
   }
 }
 
@@ -113,9 +136,19 @@ export function nearValidAccountArg(rng: Rng, channel: AccountsChannel, keyish: 
       return rng.pick(['admin', 'viewer', 'x'.repeat(100), 'x'.repeat(101), '', 7, `${marker}-role`]);
     case 'admin:users':
     case 'local:info':
-      return random(rng);
+    case 'totp:begin':
+      return rng.chance(0.5) ? rng.pick(keyish) : random(rng);
+    case 'totp:confirm':
+      return mostly(rng, '123456', ['', 'x'.repeat(33), `${marker}-code`, 123456]);
+    case 'totp:disable':
+      return secretish(rng, marker);
     case 'local:sign-in':
-      object = { identifier: mostly(rng, 'ada', ['ada@example.com', '', 'x'.repeat(321), `${marker}@example.com`, 5]), password: secretish(rng, marker), newPassword: maybe(() => secretish(rng, marker), 0.3) };
+      object = {
+        identifier: mostly(rng, 'ada', ['ada@example.com', '', 'x'.repeat(321), `${marker}@example.com`, 5]),
+        password: secretish(rng, marker),
+        newPassword: maybe(() => secretish(rng, marker), 0.3),
+        totpCode: maybe(() => mostly(rng, '123456', ['', 'x'.repeat(33), 123456]), 0.3),
+      };
       break;
     case 'local:register':
       object = {

@@ -234,6 +234,9 @@ function expectedCall(channel: IpcChannel, args: unknown): RecordedCall | null {
     case 'local:register':
     case 'local:change-password':
     case 'account:update-details':
+    case 'totp:begin':
+    case 'totp:confirm':
+    case 'totp:disable':
       return expectedAccountCall(channel, args);
     case 'apis:list':
       return none ? { method: 'listApis', args: [] } : null;

@@ -5,10 +5,10 @@
  * independently of the router's schemas: if the router ever lets through something the contract forbids,
  * the engine sees it, records a violation and throws.
  */
-import type { LocalAccountsInfo, UserSummary } from '../../src/shared/accounts';
+import type { LocalAccountsInfo, TotpActivation, TotpEnrollment, UserSummary } from '../../src/shared/accounts';
 import type { ApiRequest, ApiResponse, ApiSummary } from '../../src/shared/api';
 import type { AccountSummary, AuthEvent, ProviderSummary, SessionEngine, SessionState, SignOutResult } from '../../src/shared/session';
-import { isDetailsUpdate, isLocalSignInRequest, isPasswordChangeRequest, isRegistrationRequest, isRole } from './accounts-contract';
+import { isDetailsUpdate, isLocalSignInRequest, isPassword, isPasswordChangeRequest, isRegistrationRequest, isRole, isTotpCode } from './accounts-contract';
 
 /** `providers.<name>` in config.yaml. */
 export function isProviderName(value: unknown): value is string {
@@ -228,6 +228,20 @@ export class RecordingEngine implements SessionEngine {
   async updateDetails(...args: unknown[]): Promise<AccountSummary> {
     this.mutate('updateDetails', args, args.length === 1 && isDetailsUpdate(args[0]));
     return account('team', 'ada');
+  }
+
+  beginTotp(...args: unknown[]): TotpEnrollment {
+    this.mutate('beginTotp', args, args.length === 0 || (args.length === 1 && isAccountKey(args[0])));
+    return { qrSvg: '<svg xmlns="http://www.w3.org/2000/svg"/>', label: 'Latchkey:ada', expiresAt: '2026-01-01T00:10:00.000Z' };
+  }
+
+  async confirmTotp(...args: unknown[]): Promise<TotpActivation> {
+    this.mutate('confirmTotp', args, isTotpCode(args[0]) && (args.length === 1 || (args.length === 2 && isAccountKey(args[1]))));
+    return { recoveryCodes: [] };
+  }
+
+  async disableTotp(...args: unknown[]): Promise<void> {
+    this.mutate('disableTotp', args, isPassword(args[0]) && (args.length === 1 || (args.length === 2 && isAccountKey(args[1]))));
   }
 
   listApis(...args: unknown[]): ApiSummary[] {

@@ -4,7 +4,7 @@
  * list, and the hashing of hand-written passwords after each restore. It works on the same core as the rest
  * of the engine, so a local session is restored, refreshed and signed out exactly like a third-party one.
  */
-import { ADMIN_ROLE, type DetailsUpdate, type LocalAccountsInfo, type LocalSignInRequest, type PasswordChangeRequest, type RegistrationRequest, type UserSummary } from '../../shared/accounts';
+import { ADMIN_ROLE, type DetailsUpdate, type LocalAccountsInfo, type LocalSignInRequest, type PasswordChangeRequest, type RegistrationRequest, type TotpActivation, type TotpEnrollment, type UserSummary } from '../../shared/accounts';
 import { AuthError } from '../../shared/errors';
 import type { AccountSummary } from '../../shared/session';
 import { recordHasRole } from './access/roles';
@@ -16,14 +16,29 @@ import { hashPlaintextPasswords } from './local-accounts/plaintext-passwords';
 import { registerLocal } from './local-accounts/registration';
 import { listUsers } from './local-accounts/user-admin';
 import type { SessionCore } from './session-core';
+import { TotpAccounts } from './totp/totp-accounts';
 
 export class SessionAccounts {
   readonly #core: SessionCore;
   /** What people should be told once (the CLI prints these): e.g. a hand-written password was hashed. */
   readonly notices: string[] = [];
+  readonly #totp: TotpAccounts;
 
   constructor(core: SessionCore) {
     this.#core = core;
+    this.#totp = new TotpAccounts(core);
+  }
+
+  beginTotp(accountKey?: string): TotpEnrollment {
+    return this.#totp.begin(accountKey);
+  }
+
+  confirmTotp(code: string, accountKey?: string): Promise<TotpActivation> {
+    return this.#totp.confirm(code, accountKey);
+  }
+
+  disableTotp(password: string, accountKey?: string): Promise<void> {
+    return this.#totp.disable(password, accountKey);
   }
 
   info(): LocalAccountsInfo | null {

@@ -215,6 +215,7 @@ export class SessionCore {
     // Roles from the file and, where access.roles_claim is set, from the provider.
     if (this.config) summary.roles = effectiveRoles(record, this.config.access);
     if (this.isLocalProvider(record.provider)) summary.local = true;
+    if (record.totp) summary.totp = true;
     // The tokens know the last refresh to the millisecond; config.yaml may be up to a day behind (last-use.ts).
     const refreshedAt = lastRefreshAt(record, runtime?.tokens);
     if (refreshedAt) summary.lastRefreshAt = refreshedAt;

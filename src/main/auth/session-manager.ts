@@ -5,7 +5,7 @@
  * (session-sign-out.ts) and requests to configured APIs with the session (session-api.ts). Every change is on
  * disk before listeners hear of it.
  */
-import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, UserSummary } from '../../shared/accounts';
+import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, TotpActivation, TotpEnrollment, UserSummary } from '../../shared/accounts';
 import type { ApiRequest, ApiResponse, ApiSummary } from '../../shared/api';
 import { AuthError } from '../../shared/errors';
 import type {
@@ -139,6 +139,18 @@ export class SessionManager implements SessionEngine {
 
   listUsers(): UserSummary[] {
     return this.#accounts.listUsers();
+  }
+
+  beginTotp(accountKey?: string): TotpEnrollment {
+    return this.#accounts.beginTotp(accountKey);
+  }
+
+  confirmTotp(code: string, accountKey?: string): Promise<TotpActivation> {
+    return this.#accounts.confirmTotp(code, accountKey);
+  }
+
+  disableTotp(password: string, accountKey?: string): Promise<void> {
+    return this.#accounts.disableTotp(password, accountKey);
   }
 
   async reload(): Promise<SessionState> {

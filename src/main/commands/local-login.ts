@@ -16,12 +16,20 @@ export async function localLogin(latchkey: Latchkey, user: string | undefined, i
   }
   const identifier = user ?? (await io.input.read('Username or e-mail: '));
   const password = await io.input.read(`Password for ${identifier}: `);
-  try {
-    const account = await latchkey.engine.signInLocal({ identifier, password });
-    io.stdout(`Signed in as ${account.name}${account.email ? ` <${account.email}>` : ''} via ${account.providerLabel}\n`);
-    return 0;
-  } catch (error) {
-    if (!isAuthError(error, 'password_change_required')) throw error;
+  let totpCode: string | undefined;
+  for (;;) {
+    try {
+      const account = await latchkey.engine.signInLocal({ identifier, password, ...(totpCode ? { totpCode } : {}) });
+      io.stdout(`Signed in as ${account.name}${account.email ? ` <${account.email}>` : ''} via ${account.providerLabel}\n`);
+      return 0;
+    } catch (error) {
+      if (isAuthError(error, 'totp_required') && totpCode === undefined) {
+        totpCode = await io.input.read('Code from your authenticator app (or a recovery code): ');
+        continue;
+      }
+      if (!isAuthError(error, 'password_change_required')) throw error;
+      break;
+    }
   }
   io.stderr(`${'This password works only once: choose your own.'}\n  Rules: ${info.passwordRules.join('; ')}\n`);
   const newPassword = await io.input.read('New password: ');
@@ -30,7 +38,7 @@ export async function localLogin(latchkey: Latchkey, user: string | undefined, i
     io.stderr('latchkey: the two new passwords differ; nothing changed.\n');
     return 1;
   }
-  const account = await latchkey.engine.signInLocal({ identifier, password, newPassword });
+  const account = await latchkey.engine.signInLocal({ identifier, password, newPassword, ...(totpCode ? { totpCode } : {}) });
   io.stdout(`Signed in as ${account.name}${account.email ? ` <${account.email}>` : ''} via ${account.providerLabel} (new password set)\n`);
   return 0;
 }

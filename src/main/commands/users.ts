@@ -29,6 +29,7 @@ function describeUser(user: UserSummary): string {
     user.lockedUntil ? `locked until ${user.lockedUntil}` : undefined,
     user.failedLoginAttempts > 0 && !user.lockedUntil ? `${user.failedLoginAttempts} wrong password(s)` : undefined,
     user.mustChangePassword ? 'one-time password pending' : undefined,
+    user.totp ? 'two-factor on' : undefined,
   ].filter(Boolean);
   return `${user.key}\t${user.name}${user.email ? ` <${user.email}>` : ''}\t${user.local ? 'local' : user.provider}\troles: ${roles.join(', ') || '-'}\t${state.join(', ')}`;
 }

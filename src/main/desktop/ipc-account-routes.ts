@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { AccountsChannel } from '../../shared/accounts-ipc';
-import { detailsUpdateSchema, given, localSignInSchema, passwordChangeSchema, registrationSchema, roleSchema } from './ipc-account-validation';
+import { detailsUpdateSchema, given, localSignInSchema, PASSWORD_MAX_CHARS, passwordChangeSchema, registrationSchema, roleSchema, totpCodeSchema } from './ipc-account-validation';
 import type { RouteDefinition } from './ipc-router';
 import { accountKeySchema } from './ipc-validation';
 
@@ -54,5 +54,26 @@ export const ACCOUNT_ROUTES: { [C in AccountsChannel]: RouteDefinition<C> } = {
     required: 1,
     args: z.tuple([detailsUpdateSchema]),
     run: (engine, [update]) => engine.updateDetails(given(update)),
+  },
+  'totp:begin': {
+    names: ['accountKey'],
+    required: 0,
+    args: z.tuple([accountKeySchema.optional()]),
+    run: (engine, [accountKey]) => (accountKey === undefined ? engine.beginTotp() : engine.beginTotp(accountKey)),
+  },
+  'totp:confirm': {
+    names: ['code', 'accountKey'],
+    required: 1,
+    args: z.tuple([totpCodeSchema, accountKeySchema.optional()]),
+    run: (engine, [code, accountKey]) => (accountKey === undefined ? engine.confirmTotp(code) : engine.confirmTotp(code, accountKey)),
+  },
+  'totp:disable': {
+    names: ['password', 'accountKey'],
+    required: 1,
+    args: z.tuple([z.string().min(1).max(PASSWORD_MAX_CHARS), accountKeySchema.optional()]),
+    run: async (engine, [password, accountKey]) => {
+      await (accountKey === undefined ? engine.disableTotp(password) : engine.disableTotp(password, accountKey));
+      return null;
+    },
   },
 };

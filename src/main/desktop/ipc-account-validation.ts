@@ -22,7 +22,11 @@ export const localSignInSchema = plainStrictObject({
   identifier: z.string().min(1).max(320),
   password: secret,
   newPassword: secret.optional(),
+  totpCode: z.string().min(1).max(32).optional(),
 });
+
+/** A TOTP or recovery code as typed. */
+export const totpCodeSchema = z.string().min(1).max(32);
 
 export const registrationSchema = plainStrictObject({
   username: z.string().min(1).max(64),

@@ -121,6 +121,8 @@ export const accountAccessFields = {
   change_at_next_login: nullAsAbsent(z.boolean({ error: 'must be true or false' }).optional()),
   /** Written by Latchkey from `access.roles_claim`; the person's own list is `roles`. */
   provider_roles: nullAsAbsent(z.array(z.string({ error: 'must be text' }), { error: 'must be a list' }).optional()),
+  /** A TOTP second factor is on; its secret is in the keychain, never here. */
+  totp: nullAsAbsent(z.boolean({ error: 'must be true or false' }).optional()),
 };
 
 /** Whether a record's `password` value is a hash (rather than a password written by hand). */

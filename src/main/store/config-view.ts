@@ -54,6 +54,7 @@ const RECORD_FIELD_ORDER: readonly (keyof AccountRecord)[] = [
   'failed_login_attempts',
   'locked_until',
   'change_at_next_login',
+  'totp',
   'logged_in',
   'last_login',
   'signed_in_at',

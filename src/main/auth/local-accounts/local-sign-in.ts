@@ -11,12 +11,13 @@
  *
  * Nothing here logs or returns the password, the identifier typed for an unknown account, or a hash.
  */
-import { AuthError } from '../../../shared/errors';
+import { AuthError, isAuthError } from '../../../shared/errors';
 import type { LocalSignInRequest } from '../../../shared/accounts';
 import type { AccountSummary } from '../../../shared/session';
 import type { AccountRecord } from '../../store/schema';
 import { recordAccessRefusal } from '../access/access-policy';
 import type { SessionCore } from '../session-core';
+import { checkSecondFactor } from '../totp/totp-accounts';
 import { findLocalAccount, requireLocalProvider } from './local-directory';
 import { startLocalSession } from './local-sessions';
 import { afterFailedAttempt, afterSuccess, describeWait, lockedUntil } from './lockout';
@@ -59,12 +60,32 @@ export async function signInLocal(core: SessionCore, request: LocalSignInRequest
     throw new AuthError('not_allowed', refusal, { hint: 'Ask whoever manages this Latchkey to add your address to access.allowed_emails or access.allowed_domains.' });
   }
 
-  let newHash: string | undefined;
-  if (record.change_at_next_login) {
-    if (request.newPassword === undefined) {
-      throw new AuthError('password_change_required', 'This password works only once: choose a new one to finish signing in.');
-    }
+  // Asked before the second factor, which a code spends: the next attempt brings the new password and the code.
+  if (record.change_at_next_login && request.newPassword === undefined) {
+    throw new AuthError('password_change_required', 'This password works only once: choose a new one to finish signing in.');
+  }
+  if (record.change_at_next_login && request.newPassword !== undefined) {
     assertPasswordAcceptable(access.password_policy, request.newPassword, { username: key, email: record.email });
+  }
+  try {
+    await checkSecondFactor(core, key, record, request.totpCode);
+  } catch (error) {
+    // A wrong second factor counts like a wrong password: guessing codes runs into the same lock.
+    if (isAuthError(error, 'invalid_credentials')) {
+      const after = await core.options.store.update((draft) => {
+        const current = draft.getAccount(key);
+        if (current) draft.setAccount(key, afterFailedAttempt(current, access, core.now()));
+      });
+      core.setConfig(after);
+      await core.options.events.record({ kind: 'failure', accountKey: key, outcome: 'error', code: 'invalid_credentials', detail: 'local sign-in: wrong second-factor code' });
+      const nowLocked = lockedUntil(after.credentials.usernames[key] ?? {}, core.now());
+      if (nowLocked) throw await lockedOut(core, key, nowLocked, core.now());
+    }
+    throw error;
+  }
+
+  let newHash: string | undefined;
+  if (record.change_at_next_login && request.newPassword !== undefined) {
     newHash = await hashPassword(request.newPassword, access.password_hash_cost);
   } else if (needsRehash(record.password, access.password_hash_cost)) {
     newHash = await hashPassword(request.password, access.password_hash_cost);

@@ -17,6 +17,7 @@ import { afterSuccess, lockedUntil } from './lockout';
 import { newOneTimeCode } from './one-time-code';
 import { assertPasswordAcceptable } from './password-policy';
 import { hashPassword } from './passwords';
+import { deleteTotp } from '../totp/totp-vault';
 import { cleanNamePart } from './registration';
 
 /** Where the local accounts live when config.yaml has no `local: true` provider yet. */
@@ -33,6 +34,7 @@ export function summarizeUser(config: LatchkeyConfig, key: string, record: Accou
     signedIn,
     failedLoginAttempts: record.failed_login_attempts ?? 0,
     mustChangePassword: record.change_at_next_login === true,
+    totp: record.totp === true,
   };
   if (record.email) summary.email = record.email;
   const locked = lockedUntil(record, now);
@@ -142,6 +144,7 @@ export class UserAdmin {
     const loaded = await this.#store.load();
     if (!loaded.credentials.usernames[key]) throw new AuthError('unknown_account', `There is no account "${key}" in config.yaml.`);
     await this.#vault.delete(key);
+    await deleteTotp(this.#vault, key);
     await this.#store.update((draft) => {
       draft.removeAccount(key);
     });
@@ -180,8 +183,12 @@ export class UserAdmin {
     await this.#store.update((draft) => {
       const current = draft.getAccount(key);
       if (!current) throw new AuthError('unknown_account', `There is no account "${key}" in config.yaml.`);
-      draft.setAccount(key, { ...afterSuccess(current), password: hash, change_at_next_login: true, logged_in: false });
+      // A reset is also the way back in after a lost authenticator: the second factor goes with the password.
+      const next: AccountRecord = { ...afterSuccess(current), password: hash, change_at_next_login: true, logged_in: false };
+      delete next.totp;
+      draft.setAccount(key, next);
     });
+    await deleteTotp(this.#vault, key);
     return code;
   }
 

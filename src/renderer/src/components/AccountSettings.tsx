@@ -8,6 +8,7 @@ import type { AccountSummary } from '../../../shared/session';
 import { toErrorInfo } from '../lib/error-info';
 import { clearPasswords, field } from '../lib/form-fields';
 import { ErrorView } from './ErrorView';
+import { TotpSettings } from './TotpSettings';
 import '../styles/accounts.css';
 
 export function AccountSettings({ account }: { account: AccountSummary }) {
@@ -100,6 +101,7 @@ export function AccountSettings({ account }: { account: AccountSummary }) {
           Change password
         </button>
       </form>
+      <TotpSettings account={account} />
     </section>
   );
 }

@@ -13,7 +13,11 @@ import { LockoutNotice } from './LockoutNotice';
 import { RegisterForm } from './RegisterForm';
 import '../styles/accounts.css';
 
-type Step = { kind: 'sign-in' } | { kind: 'new-password'; identifier: string; password: string } | { kind: 'register' };
+type Step =
+  | { kind: 'sign-in' }
+  | { kind: 'new-password'; identifier: string; password: string; totpCode?: string }
+  | { kind: 'totp'; identifier: string; password: string }
+  | { kind: 'register' };
 
 export function LocalSignIn({ info }: { info: LocalAccountsInfo }) {
   const [step, setStep] = useState<Step>({ kind: 'sign-in' });
@@ -44,9 +48,10 @@ export function LocalSignIn({ info }: { info: LocalAccountsInfo }) {
         await window.latchkey.accounts.signInLocal({ identifier, password });
       } catch (cause) {
         const info = toErrorInfo(cause);
-        if (info.code !== 'password_change_required') throw cause;
-        // Kept in memory only for the next step, which sends it once more with the new password.
-        setStep({ kind: 'new-password', identifier, password });
+        // Kept in memory only for the next step, which sends it once more with the code or the new password.
+        if (info.code === 'totp_required') setStep({ kind: 'totp', identifier, password });
+        else if (info.code === 'password_change_required') setStep({ kind: 'new-password', identifier, password });
+        else throw cause;
       }
     });
   };
@@ -61,7 +66,24 @@ export function LocalSignIn({ info }: { info: LocalAccountsInfo }) {
       setError({ code: 'weak_password', message: 'The two passwords differ. Type the same new password twice.' });
       return;
     }
-    void attempt(form, () => window.latchkey.accounts.signInLocal({ identifier: step.identifier, password: step.password, newPassword }));
+    void attempt(form, () =>
+      window.latchkey.accounts.signInLocal({ identifier: step.identifier, password: step.password, newPassword, ...(step.totpCode ? { totpCode: step.totpCode } : {}) }),
+    );
+  };
+
+  const sendCode = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (step.kind !== 'totp') return;
+    const form = event.currentTarget;
+    const totpCode = field(form, 'totp-code');
+    void attempt(form, async () => {
+      try {
+        await window.latchkey.accounts.signInLocal({ identifier: step.identifier, password: step.password, totpCode });
+      } catch (cause) {
+        if (toErrorInfo(cause).code !== 'password_change_required') throw cause;
+        setStep({ kind: 'new-password', identifier: step.identifier, password: step.password, totpCode });
+      }
+    });
   };
 
   if (step.kind === 'register') {
@@ -71,7 +93,17 @@ export function LocalSignIn({ info }: { info: LocalAccountsInfo }) {
   return (
     <div className="local-sign-in" data-testid="local-sign-in">
       {error?.code === 'locked_out' && error.retryAt ? <LockoutNotice retryAt={error.retryAt} /> : error && <ErrorView error={error} onDismiss={() => setError(null)} />}
-      {step.kind === 'new-password' ? (
+      {step.kind === 'totp' ? (
+        <form className="local-form" onSubmit={sendCode} data-testid="totp-form">
+          <label className="field">
+            Code from your authenticator app (or a recovery code)
+            <input name="totp-code" autoComplete="one-time-code" required data-testid="totp-sign-in-code" />
+          </label>
+          <button type="submit" className="btn btn-primary" disabled={busy} data-testid="totp-sign-in">
+            {busy ? 'Signing in…' : 'Sign in'}
+          </button>
+        </form>
+      ) : step.kind === 'new-password' ? (
         <form className="local-form" onSubmit={choosePassword} data-testid="new-password-form">
           <p className="small">The password you used works only once. Choose your own to finish signing in.</p>
           <label className="field">

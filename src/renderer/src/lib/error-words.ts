@@ -152,6 +152,13 @@ export const ERROR_WORDS: Record<AuthErrorCode, ErrorWords> = {
     next: 'Ask an administrator to add an account for you (latchkey users add).',
     retry: false,
   },
+  totp_required: {
+    title: 'Type your authentication code',
+    body: 'This account asks for the code your authenticator app shows, after the password.',
+    next: 'Lost the app? A recovery code works once in its place.',
+    retry: false,
+    quiet: true,
+  },
   account_exists: {
     title: 'That account already exists',
     body: 'The username or e-mail address is already taken.',
