@@ -5,10 +5,11 @@
  *   sh scripts/with-private-keychain.sh npx vitest run test/stored-token.test.ts
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { storedValidToken } from '../src/main/commands/stored-token';
+import { LOOKUP_FILE } from '../src/main/commands/config-lookup';
+import { storedValidToken, type StoredToken } from '../src/main/commands/stored-token';
 import { SecretVault, type TokenSet } from '../src/main/store/secrets';
 import { tempHome, type TempHome } from './helpers/engine-fixture';
 
@@ -45,7 +46,7 @@ function tokens(overrides: Partial<TokenSet> = {}): TokenSet {
   return { accessToken: `at-${randomBytes(8).toString('hex')}`, refreshToken: 'rt', tokenType: 'Bearer', obtainedAt: NOW - 60_000, expiresAt: NOW + 3_600_000, ...overrides };
 }
 
-async function lookup(accountKey?: string): Promise<string | null> {
+async function lookup(accountKey?: string): Promise<StoredToken | null> {
   return storedValidToken({ configPath: home.configPath, keychainService: home.keychainService, now: NOW, ...(accountKey ? { accountKey } : {}) });
 }
 
@@ -66,8 +67,12 @@ describe('storedValidToken', () => {
     const stored = tokens();
     await writeFile(home.configPath, configYaml(), { mode: 0o600 });
     await vault.set(KEY, stored);
-    expect(await lookup()).toBe(stored.accessToken);
-    expect(await lookup(KEY)).toBe(stored.accessToken);
+    expect(await lookup()).toEqual({ accessToken: stored.accessToken, dpopBound: false });
+    expect(await lookup(KEY)).toEqual({ accessToken: stored.accessToken, dpopBound: false });
+    // A DPoP-bound token is handed out too, saying so (the command adds a note on stderr).
+    const bound = tokens({ tokenType: 'DPoP', dpopKey: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' } });
+    await vault.set(KEY, bound);
+    expect(await lookup()).toEqual({ accessToken: bound.accessToken, dpopBound: true });
   });
 
   it('leaves everything else to the engine', async () => {
@@ -88,11 +93,9 @@ describe('storedValidToken', () => {
     }
   });
 
-  it('leaves an expired token, a DPoP-bound one and a session past expiry_days to the engine', async () => {
+  it('leaves an expired token and a session past expiry_days to the engine', async () => {
     await writeFile(home.configPath, configYaml({ expiryDays: '1' }), { mode: 0o600 });
     await vault.set(KEY, tokens({ expiresAt: NOW - 1 }));
-    expect(await lookup()).toBeNull();
-    await vault.set(KEY, tokens({ tokenType: 'DPoP', dpopKey: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' } }));
     expect(await lookup()).toBeNull();
     // Last used two days ago (the tokens' own time), expiry_days: 1: the engine signs it out.
     await vault.set(KEY, tokens({ obtainedAt: NOW - 2 * DAY, expiresAt: NOW + 3_600_000 }));
@@ -107,5 +110,41 @@ describe('storedValidToken', () => {
     await vault.set(KEY, tokens());
     await chmod(home.dir, 0o777);
     await expect(lookup()).rejects.toMatchObject({ code: 'data_folder_unsafe' });
+  });
+
+  it('remembers what it read of config.yaml by the file\'s hash, and reads the file again when it changes', async () => {
+    const stored = tokens();
+    await writeFile(home.configPath, configYaml(), { mode: 0o600 });
+    await vault.set(KEY, stored);
+    expect(await lookup()).toMatchObject({ accessToken: stored.accessToken });
+    const remembered = join(home.dir, LOOKUP_FILE);
+    expect((await stat(remembered)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(remembered, 'utf8'))).toMatchObject({ asked: '', answer: { key: KEY, expiryDays: 30 } });
+    // The same answer from memory; then a changed file is read again, whatever was remembered.
+    expect(await lookup()).toMatchObject({ accessToken: stored.accessToken });
+    await writeFile(home.configPath, configYaml({ loggedIn: false }), { mode: 0o600 });
+    expect(await lookup()).toBeNull();
+  });
+
+  it('never takes a remembered answer for another file, another --account, or through a symlink', async () => {
+    const stored = tokens();
+    await writeFile(home.configPath, configYaml(), { mode: 0o600 });
+    await vault.set(KEY, stored);
+    await lookup();
+    const remembered = join(home.dir, LOOKUP_FILE);
+    const answer = JSON.parse(await readFile(remembered, 'utf8')) as { config: string };
+    // An answer claiming to be for this file, but for another account asked for: not used.
+    expect(await lookup('local:nobody')).toBeNull();
+    // A planted answer for a file that says signed out: the hash differs, the file is read.
+    await writeFile(home.configPath, configYaml({ loggedIn: false }), { mode: 0o600 });
+    await writeFile(remembered, JSON.stringify({ ...answer, asked: '' }), { mode: 0o600 });
+    expect(await lookup()).toBeNull();
+    // A symlink in its place is not followed (the file is read instead).
+    await writeFile(home.configPath, configYaml(), { mode: 0o600 });
+    const elsewhere = join(home.dir, 'elsewhere.json');
+    await writeFile(elsewhere, await readFile(remembered), { mode: 0o600 });
+    await rm(remembered);
+    await symlink(elsewhere, remembered);
+    expect(await lookup()).toMatchObject({ accessToken: stored.accessToken });
   });
 });

@@ -14,6 +14,7 @@ import * as oidc from 'openid-client';
 import { AuthError } from '../../shared/errors';
 import type { DpopMode } from './provider-resolution';
 import type { TokenSet } from './storage';
+import { isDpopBound } from './token-binding';
 
 /** The one algorithm Latchkey signs proofs with: ES256 is what RFC 9449 servers support most widely. */
 export const DPOP_ALGORITHM = 'ES256';
@@ -85,10 +86,7 @@ export function dpopHandle(configuration: oidc.Configuration, jwk: DpopPrivateJw
   return handle;
 }
 
-/** Whether a token set's access token is DPoP-bound (it was issued as `token_type: DPoP` to a kept key). */
-export function isDpopBound(tokens: Pick<TokenSet, 'dpopKey' | 'tokenType'>): boolean {
-  return tokens.dpopKey !== undefined && tokens.tokenType?.toLowerCase() === 'dpop';
-}
+export { isDpopBound };
 
 /** The handle for requests with the token set's access token (userinfo, APIs); none for a bearer token. */
 export async function resourceDpop(configuration: oidc.Configuration, tokens: Pick<TokenSet, 'dpopKey' | 'tokenType'>): Promise<oidc.DPoPHandle | undefined> {

@@ -12,11 +12,14 @@
 import type { AccountRecord } from '../store/schema';
 import type { TokenSet } from './storage';
 
+/** The record's times these rules read. */
+type RecordTimes = Pick<AccountRecord, 'last_refresh' | 'signed_in_at' | 'last_login'>;
+
 /** A day: `session.expiry_days` counts whole days, so the file never lags behind by a unit the rule uses. */
 export const LAST_REFRESH_WRITE_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 /** The time of the last refresh (epoch ms), or undefined if the account was never refreshed. */
-export function lastRefreshMs(record: AccountRecord, tokens: TokenSet | null | undefined): number | undefined {
+export function lastRefreshMs(record: RecordTimes, tokens: TokenSet | null | undefined): number | undefined {
   const written = parseTime(record.last_refresh);
   // Tokens obtained after the sign-in was recorded came from a refresh (the sign-in's own tokens are obtained
   // just before its record is written).
@@ -26,13 +29,13 @@ export function lastRefreshMs(record: AccountRecord, tokens: TokenSet | null | u
 }
 
 /** The last refresh as an ISO time, for the account summary. */
-export function lastRefreshAt(record: AccountRecord, tokens: TokenSet | null | undefined): string | undefined {
+export function lastRefreshAt(record: RecordTimes, tokens: TokenSet | null | undefined): string | undefined {
   const at = lastRefreshMs(record, tokens);
   return at === undefined ? undefined : new Date(at).toISOString();
 }
 
 /** The last use of a session (sign-in or refresh, epoch ms), for `session.expiry_days`; undefined if unknown. */
-export function lastUseMs(record: AccountRecord, tokens: TokenSet | null | undefined): number | undefined {
+export function lastUseMs(record: RecordTimes, tokens: TokenSet | null | undefined): number | undefined {
   return latest(parseTime(record.last_refresh), parseTime(record.signed_in_at ?? record.last_login), tokens?.obtainedAt);
 }
 

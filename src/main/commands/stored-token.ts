@@ -5,28 +5,31 @@
  * a CLI run to load.
  *
  * Nothing is relaxed where it matters: the data folder is checked as at every start, config.yaml goes through
- * the same YAML checks (size, UTF-8, nesting, repeated and reserved keys, tags, aliases) and the vault through
- * the same keychain, rollback and ownership checks. What this path skips is the schema check of the parts of
- * config.yaml it does not read (other providers, other accounts): those are reported by every other command,
- * and by `token` itself as soon as it needs the engine.
+ * the same YAML checks (size, UTF-8, nesting, repeated and reserved keys, tags, aliases; config-account.ts,
+ * remembered per version of the file by config-lookup.ts) and the vault through the same keychain, rollback
+ * and ownership checks. What this path skips is the schema check of the parts of config.yaml it does not read
+ * (other providers, other accounts): those are reported by every other command, and by `token` itself as soon
+ * as it needs the engine.
  *
  * It answers only the plain case: the account (--account, else active_account) is signed in, its provider is
- * not a local-accounts one, no `access:` policy applies, the token set is a bearer one and its access token is
- * fresh, and the session is within `session.expiry_days`. Anything else, including any doubt, answers null and
- * the command runs the engine, which refreshes, signs out or explains exactly as before.
+ * not a local-accounts one, no `access:` policy applies, its access token is fresh, and the session is within
+ * `session.expiry_days`. Anything else, including any doubt, answers null and the command runs the engine,
+ * which refreshes, signs out or explains exactly as before. It writes nothing but config-lookup.ts's answer.
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { lastUseMs } from '../auth/last-use';
+import { isDpopBound } from '../auth/token-binding';
 import { isAccessTokenFresh } from '../auth/token-freshness';
-import type { AccountRecord } from '../store/schema';
-import { decodeUtf8 } from '../store/config-guards';
-import { MAX_ALIAS_COUNT, MAX_CONFIG_BYTES, readConfigSyntax } from '../store/config-yaml';
+import { MAX_CONFIG_BYTES } from '../store/config-limits';
 import { assertPrivateDataFolder } from '../store/data-folder';
 import { SecretVault } from '../store/secrets';
+import { lookUpAccount } from './config-lookup';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** As config-guards.ts decodes: `fatal` refuses bytes that are not UTF-8; a leading BOM is dropped. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface StoredTokenOptions {
   configPath: string;
@@ -36,24 +39,30 @@ export interface StoredTokenOptions {
   now?: number;
 }
 
+/** A token read without the engine; `dpopBound`: usable only with proofs signed by the account's kept key. */
+export interface StoredToken {
+  accessToken: string;
+  dpopBound: boolean;
+}
+
 /** The stored access token if it can be handed out as it is (see the module comment), else null. */
-export async function storedValidToken(options: StoredTokenOptions): Promise<string | null> {
+export async function storedValidToken(options: StoredTokenOptions): Promise<StoredToken | null> {
   const configPath = path.resolve(options.configPath);
   const text = await readConfigText(configPath);
   if (text === null) return null;
   // The same refusal of a folder others could change as at every start (it throws; the caller falls back).
   await assertPrivateDataFolder(configPath);
-  const found = accountOf(text, options.accountKey);
+  const found = await lookUpAccount(path.dirname(configPath), text, options.accountKey);
   if (found === null) return null;
   const vault = new SecretVault({ service: options.keychainService, dir: path.join(path.dirname(configPath), 'secrets') });
   try {
     const tokens = await vault.get(found.key);
-    if (!tokens || tokens.dpopKey !== undefined) return null;
+    if (!tokens) return null;
     const now = options.now ?? Date.now();
     if (!isAccessTokenFresh(tokens, now)) return null;
     const lastUse = lastUseMs(found.record, tokens);
     if (found.expiryDays > 0 && lastUse !== undefined && now - lastUse > found.expiryDays * DAY_MS) return null;
-    return tokens.accessToken;
+    return { accessToken: tokens.accessToken, dpopBound: isDpopBound(tokens) };
   } finally {
     vault.release();
   }
@@ -70,41 +79,13 @@ async function readConfigText(file: string): Promise<string | null> {
   try {
     const info = await handle.stat();
     if (!info.isFile() || info.size > MAX_CONFIG_BYTES) return null;
-    const decoded = decodeUtf8(await handle.readFile());
-    return decoded.ok ? decoded.text : null;
+    // Invalid UTF-8 is refused, not replaced (the engine then says where).
+    try {
+      return utf8.decode(await handle.readFile());
+    } catch {
+      return null;
+    }
   } finally {
     await handle.close();
   }
-}
-
-/** The account the token is for, its record and the expiry rule, when the file says all of it plainly. */
-function accountOf(text: string, accountKey: string | undefined): { key: string; record: AccountRecord; expiryDays: number } | null {
-  const syntax = readConfigSyntax(text);
-  if (!syntax.ok || syntax.forbidden.length > 0) return null;
-  let data: unknown;
-  try {
-    data = syntax.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch {
-    return null;
-  }
-  if (!isObject(data) || 'access' in data) return null;
-  const expiryDays = isObject(data.session) ? data.session.expiry_days : undefined;
-  if (typeof expiryDays !== 'number' || !Number.isFinite(expiryDays) || expiryDays < 0) return null;
-  const key = accountKey ?? data.active_account;
-  const usernames = isObject(data.credentials) ? data.credentials.usernames : undefined;
-  if (typeof key !== 'string' || !isObject(usernames) || !Object.hasOwn(usernames, key)) return null;
-  const record = usernames[key];
-  if (!isObject(record) || record.logged_in !== true || typeof record.provider !== 'string' || typeof record.subject !== 'string') return null;
-  for (const field of ['last_login', 'signed_in_at', 'last_refresh'] as const) {
-    if (record[field] !== undefined && typeof record[field] !== 'string') return null;
-  }
-  const providers = data.providers;
-  if (!isObject(providers) || !Object.hasOwn(providers, record.provider)) return null;
-  const provider = providers[record.provider];
-  if (!isObject(provider) || provider.local === true) return null;
-  return { key, record: record as unknown as AccountRecord, expiryDays };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

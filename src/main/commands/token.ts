@@ -4,7 +4,6 @@
  * or says why it cannot and how to sign in again.
  */
 import { toAuthError } from '../../shared/errors';
-import type { SessionState } from '../../shared/session';
 import type { CliIo, CommandContext } from './context';
 import { withEngine } from './engine';
 import { reportError, signInAgainHint } from './output';
@@ -20,13 +19,15 @@ export async function token(context: CommandContext): Promise<number> {
     ...(values.account ? { accountKey: values.account } : {}),
   }).catch(() => null);
   if (stored !== null) {
-    io.stdout(`${stored}\n`);
+    io.stdout(`${stored.accessToken}\n`);
+    if (stored.dpopBound) dpopTokenNote(io);
     return 0;
   }
   return withEngine(context, async (latchkey) => {
     try {
       io.stdout(`${await latchkey.getAccessToken(values.account)}\n`);
-      dpopTokenNote(latchkey.engine.getState(), values.account, io);
+      const state = latchkey.engine.getState();
+      if (state.accounts.find((a) => a.key === (values.account ?? state.activeAccountKey))?.dpop) dpopTokenNote(io);
       return 0;
     } catch (err) {
       reportError(io, toAuthError(err));
@@ -37,7 +38,6 @@ export async function token(context: CommandContext): Promise<number> {
 }
 
 /** A DPoP-bound token is useless without Latchkey's key: say so (on stderr, so scripts still get the token alone). */
-function dpopTokenNote(state: SessionState, accountKey: string | undefined, io: CliIo): void {
-  const account = state.accounts.find((a) => a.key === (accountKey ?? state.activeAccountKey));
-  if (account?.dpop) io.stderr('latchkey: this token is DPoP-bound: APIs accept it only with a proof signed by the key Latchkey keeps. Use latchkey api to call them.\n');
+function dpopTokenNote(io: CliIo): void {
+  io.stderr('latchkey: this token is DPoP-bound: APIs accept it only with a proof signed by the key Latchkey keeps. Use latchkey api to call them.\n');
 }

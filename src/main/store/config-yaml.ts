@@ -7,14 +7,10 @@
 import { Buffer } from 'node:buffer';
 import { Composer, Lexer, LineCounter, Parser, YAMLParseError, type Document } from 'yaml';
 import { findKeyProblems, MAX_NESTING_DEPTH, scanStructure, type ForbiddenKey, type Position } from './config-guards';
+import { MAX_CONFIG_BYTES } from './config-limits';
 
-/** A config file is a few kilobytes; anything this large is not one, and parsing it would waste memory. */
-export const MAX_CONFIG_BYTES = 1_000_000;
-/**
- * Aliases (`*name`) are legitimate YAML, but nested aliases expand exponentially ("billion laughs"). A
- * hand-written config never needs more than a handful.
- */
-export const MAX_ALIAS_COUNT = 50;
+export { MAX_ALIAS_COUNT, MAX_CONFIG_BYTES } from './config-limits';
+
 /** yaml's words for a repeated key, kept for the same messages now that the check is Latchkey's. */
 export const DUPLICATE_KEY = 'Map keys must be unique';
 
