@@ -12,7 +12,7 @@
  */
 import * as oidc from 'openid-client';
 import type { ApiMethod, ApiRequest, ApiResponse, ApiSummary } from '../../shared/api';
-import { AuthError, isAuthError } from '../../shared/errors';
+import { AuthError } from '../../shared/errors';
 import { requireApi, resolveApis, summarizeApi, type ResolvedApi } from './api-registry';
 import { parseApiRequest } from './api-request';
 import { decodeBody, readBounded, safeHeaders } from './api-response';
@@ -209,7 +209,7 @@ export class ApiCaller {
         hint: 'Check your network connection, then try again. You stay signed in.',
       });
     }
-    return isAuthError(err) ? err : new AuthError('internal', `The request to the API "${api.name}" failed unexpectedly.`, { cause: err });
+    return new AuthError('internal', `The request to the API "${api.name}" failed unexpectedly.`, { cause: err });
   }
 
   /** A Configuration for requests to one API: its own timeout, the guarded fetch, plain http only on loopback. */
