@@ -88,6 +88,12 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
+/** `--only=2,6c`: the row ids asked for (a partial run while working on something); null: every row. */
+function onlyRows(argv: readonly string[]): Set<string> | null {
+  const arg = argv.find((a) => a.startsWith('--only='));
+  return arg ? new Set(arg.slice('--only='.length).split(',').filter(Boolean)) : null;
+}
+
 /** Row ids in reading order: 1, 2, 3, 4a, 4b, 5, 6a, ... */
 function byId(a: Row, b: Row): number {
   return Number.parseInt(a.id, 10) - Number.parseInt(b.id, 10) || a.id.localeCompare(b.id);
@@ -104,6 +110,7 @@ function resultsDir(): string {
 
 async function main(): Promise<number> {
   const quick = process.argv.includes('--quick');
+  const only = onlyRows(process.argv);
   const started = performance.now();
   const machine = await describeMachine();
   const env = await BenchEnvironment.start();
@@ -132,6 +139,8 @@ async function main(): Promise<number> {
   };
   try {
     for (const scenario of SCENARIOS) {
+      // --only: the scenarios of those rows, and the sign-in scenario the others need for their account.
+      if (only && !scenario.rows.some((row) => only.has(row.id)) && !(scenario === SCENARIOS[0] && SCENARIOS.some((s) => s.needsAccount && s.rows.some((row) => only.has(row.id))))) continue;
       process.stderr.write(`${scenario.name} (row ${scenario.rows.map((r) => r.id).join(', ')})\n`);
       if (scenario.needsAccount && !shared.accountKey) {
         const reason = 'no account was signed in (the sign-in scenario failed)';

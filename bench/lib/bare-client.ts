@@ -26,7 +26,7 @@ export interface PendingAuthorization {
  * An authorization request as Latchkey makes it (PKCE S256, state, nonce, prompt=consent so that the demo
  * provider grants offline_access). `redirectUri` need not be served: the benchmark catches the redirect.
  */
-export async function authorizationRequest(config: oidc.Configuration, redirectUri: string): Promise<PendingAuthorization> {
+export async function authorizationRequest(config: oidc.Configuration, redirectUri: string, dpop?: oidc.DPoPHandle): Promise<PendingAuthorization> {
   const codeVerifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
@@ -38,8 +38,19 @@ export async function authorizationRequest(config: oidc.Configuration, redirectU
     state,
     nonce,
     prompt: 'consent',
+    // As Latchkey binds the code to its new key where the provider offers DPoP (RFC 9449 §10).
+    ...(dpop ? { dpop_jkt: await dpop.calculateThumbprint() } : {}),
   }).href;
   return { url, redirectUri, codeVerifier, state, nonce };
+}
+
+/**
+ * A new DPoP key and its handle, as Latchkey makes one per sign-in (ES256). The baselines of rows 2 and 3 use one,
+ * so that they do the protocol work Latchkey does with a provider that offers DPoP (a proof per request, the
+ * provider's nonce round trip for a new key), and the ratio shows what Latchkey adds, not what DPoP does.
+ */
+export async function newDpopHandle(config: oidc.Configuration): Promise<oidc.DPoPHandle> {
+  return oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
 }
 
 /** The code exchange with every check openid-client makes (state, iss, PKCE, ID token signature and nonce). */
@@ -47,11 +58,18 @@ export function exchangeCode(
   config: oidc.Configuration,
   pending: PendingAuthorization,
   callback: URL,
+  dpop?: oidc.DPoPHandle,
 ): Promise<oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers> {
-  return oidc.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier: pending.codeVerifier,
-    expectedState: pending.state,
-    expectedNonce: pending.nonce,
-    idTokenExpected: true,
-  });
+  return oidc.authorizationCodeGrant(
+    config,
+    callback,
+    {
+      pkceCodeVerifier: pending.codeVerifier,
+      expectedState: pending.state,
+      expectedNonce: pending.nonce,
+      idTokenExpected: true,
+    },
+    undefined,
+    dpop ? { DPoP: dpop } : undefined,
+  );
 }

@@ -1,4 +1,5 @@
 /** What a scenario gets from the runner and hands back to it. */
+import type * as oidc from 'openid-client';
 import type { BenchEnvironment } from './environment';
 import type { Check, Row } from './report';
 
@@ -19,6 +20,8 @@ export interface SharedState {
   bareRefreshToken?: string;
   /** The newest refresh token of the AppAuth-JS chain. */
   appAuthRefreshToken?: string;
+  /** The DPoP-bound chain of the bare openid-client baseline (rows 2 and 3): its key's handle and newest refresh token. */
+  bareDpop?: { handle: oidc.DPoPHandle; refreshToken: string };
   /** The data folder with 1,000 records (1 signed in) that the restore scenario wrote, for the CLI's memory row. */
   thousandRecords?: { configPath: string; keychainService: string };
 }

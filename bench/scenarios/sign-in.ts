@@ -14,12 +14,12 @@ import { performance } from 'node:perf_hooks';
 import { parse } from 'yaml';
 import { readFile } from 'node:fs/promises';
 import type { TokenResponse } from '@openid/appauth';
-import { authorizationRequest, exchangeCode, type PendingAuthorization } from '../lib/bare-client';
+import { authorizationRequest, exchangeCode, newDpopHandle, type PendingAuthorization } from '../lib/bare-client';
 import { CallbackCatcher, captureCallback } from '../lib/callback-capture';
 import { PROVIDER_NAME } from '../lib/environment';
 import { measuredRow } from '../lib/report';
 import { CheckCollector, type ScenarioContext, type ScenarioResult } from '../lib/scenario';
-import { interleave, type Case } from '../lib/stats';
+import { interleave, summarize, type Case } from '../lib/stats';
 import type { AccountSummary } from '../../src/shared/session';
 
 interface EngineRun {
@@ -32,6 +32,8 @@ interface BareRun {
   pending: PendingAuthorization;
   callback: URL;
   tokens?: { id?: string | undefined; refresh?: string | undefined };
+  /** The DPoP-bound baseline's new key (made before the browser, as Latchkey makes its own). */
+  dpop?: oidc.DPoPHandle;
 }
 
 export async function signInScenario(context: ScenarioContext): Promise<ScenarioResult> {
@@ -98,6 +100,29 @@ export async function signInScenario(context: ScenarioContext): Promise<Scenario
       },
     };
 
+    // Row 3's baseline: the same grant and userinfo with a DPoP proof on a new key, as Latchkey's sign-in does
+    // with a provider that offers DPoP (the demo provider does).
+    const bareDpopCheck = new CheckCollector('openid-client code exchange with DPoP returns DPoP-bound tokens');
+    const bareDpopCase: Case<BareRun> = {
+      async prepare() {
+        const dpop = await newDpopHandle(env.bare);
+        const pending = await authorizationRequest(env.bare, env.bareRedirectUri, dpop);
+        return { pending, dpop, callback: await captureCallback(env.browser, pending.url) };
+      },
+      async run(run) {
+        const response = await exchangeCode(env.bare, run.pending, run.callback, run.dpop);
+        const claims = response.claims();
+        if (!claims) throw new Error('no ID token');
+        await oidc.fetchUserInfo(env.bare, response.access_token, claims.sub, { DPoP: run.dpop });
+        run.tokens = { id: response.id_token, refresh: response.refresh_token };
+        if (response.token_type.toLowerCase() !== 'dpop') throw new Error(`token_type ${response.token_type}`);
+      },
+      async after(run) {
+        bareDpopCheck.record(Boolean(run.tokens?.id && run.tokens.refresh), () => 'a token is missing');
+        if (run.tokens?.refresh && run.dpop) context.shared.bareDpop = { handle: run.dpop, refreshToken: run.tokens.refresh };
+      },
+    };
+
     const appAuthCase: Case<BareRun & { response?: TokenResponse }> = {
       prepare: bareCase.prepare as () => Promise<BareRun>,
       async run(run) {
@@ -110,7 +135,7 @@ export async function signInScenario(context: ScenarioContext): Promise<Scenario
     };
 
     const samples = await interleave(
-      { engine: engineCase as Case<unknown>, bare: bareCase as Case<unknown>, appAuth: appAuthCase as Case<unknown> },
+      { engine: engineCase as Case<unknown>, bare: bareCase as Case<unknown>, bareDpop: bareDpopCase as Case<unknown>, appAuth: appAuthCase as Case<unknown> },
       { iterations, warmup, onRound: (round) => context.progress(`callback → signed in: round ${round}/${iterations}`) },
     );
     // The bare case runs once per round, warm-up rounds included: its first `warmup` splits are warm-up.
@@ -129,10 +154,11 @@ export async function signInScenario(context: ScenarioContext): Promise<Scenario
           id: '3',
           title: 'Callback received → signed in',
           subject: { label: 'Latchkey: callback → signed in (code exchange, ID token check, userinfo, keychain + YAML written, browser answered)', samples: samples.engine ?? [] },
-          baseline: { label: 'openid-client authorizationCodeGrant + fetchUserInfo (nothing persisted)', samples: samples.bare ?? [] },
+          baseline: { label: 'openid-client authorizationCodeGrant + fetchUserInfo with DPoP on a new key, as Latchkey (nothing persisted)', samples: samples.bareDpop ?? [] },
           notes: [
             `${iterations} runs (+${warmup} warm-up): every run needs a fresh authorization code, obtained by driving the provider's login and consent pages in Chromium outside the timed section, so the count is kept modest.`,
             'Latchkey\'s time starts when the callback URL is sent to its loopback server (as the browser would) and ends when signIn() resolves, after the tokens are in the keychain, the record in config.yaml and the browser has its answer.',
+            `The provider offers DPoP, so Latchkey binds the session to a new key: the baseline does the same (a proof on the grant and on userinfo, the provider's use_dpop_nonce round trip for a new key). Without DPoP the same grant + userinfo took a median ${summarize(samples.bare ?? []).median.toFixed(1)} ms in this run.`,
           ],
         }),
         measuredRow({
@@ -141,13 +167,14 @@ export async function signInScenario(context: ScenarioContext): Promise<Scenario
           subject: { label: 'AppAuth-JS BaseTokenRequestHandler code exchange (NodeRequestor)', samples: samples.appAuth ?? [] },
           baseline: { label: 'openid-client authorizationCodeGrant alone (no userinfo)', samples: grantSamples },
           notes: [
-            'AppAuth-JS validates nothing in the ID token (iss, aud, exp, nonce) and checks neither state nor iss of the redirect; openid-client checks all of these. Neither verifies the ID token signature (openid-client by default trusts the token endpoint\'s direct response, as OpenID Connect Core 3.1.3.7 allows). The baseline is the code-exchange part of row 3\'s baseline runs, timed separately inside them.',
+            'AppAuth-JS validates nothing in the ID token (iss, aud, exp, nonce) and checks neither state nor iss of the redirect; openid-client checks all of these. Neither verifies the ID token signature (openid-client by default trusts the token endpoint\'s direct response, as OpenID Connect Core 3.1.3.7 allows). The baseline is the code-exchange part of openid-client\'s bearer (no DPoP) runs, timed separately inside them, as AppAuth-JS sends no proof either.',
           ],
         }),
       ],
       checks: [
         engineCheck.result('every sign-in resolved signed in, browser got HTTP 200'),
         bareCheck.result('ID, access and refresh tokens every time'),
+        bareDpopCheck.result('ID, access and refresh tokens, token_type DPoP, every time'),
         appAuthCheck.result('access and refresh tokens every time'),
         recordCheck.result('logged_in: true'),
       ],

@@ -13,12 +13,21 @@ import { errnoCode } from './errno';
  */
 const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 
+export interface AtomicWriteOptions {
+  /**
+   * Look for temp files of killed writers afterwards (default true): one readdir of the folder per write. A
+   * writer that holds a lock file for the target may skip it: a writer killed mid-write also left that lock,
+   * and whoever takes the lock over next removes its temp files (file-lock.ts).
+   */
+  removeDeadTempFiles?: boolean;
+}
+
 /**
  * Writes `data` to a temp file in the target's folder (same filesystem, so the rename is atomic) with
  * `mode`, fsyncs it, renames it over `target`, then fsyncs the folder so the rename itself is durable.
  * Afterwards removes temp files that killed writers left in the folder (see removeDeadTempFiles).
  */
-export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o600, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = path.dirname(target);
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
@@ -37,7 +46,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     throw error;
   }
   await syncDirectory(dir);
-  await removeDeadTempFiles(dir);
+  if (options.removeDeadTempFiles !== false) await removeDeadTempFiles(dir);
 }
 
 /**

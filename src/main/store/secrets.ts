@@ -28,7 +28,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AuthError } from '../../shared/errors';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic, type AtomicWriteOptions } from './atomic-write';
 import { withFileLock } from './file-lock';
 import { KeyedQueue } from './keyed-queue';
 import { Keychain, keychainUnavailable } from './keychain';
@@ -192,7 +192,9 @@ export class SecretVault implements TokenVault {
         }
         if (!isTokenSet(outcome.store)) throw invalidTokenSet();
         const base = await this.confirm(accountKey, read);
-        const finish = await this.writeFile(accountKey, base, outcome.store);
+        // A refresh is the hot path: the folder is not listed for killed writers' temp files (their locks lead
+        // whoever takes them over to those files; set() still looks after every write).
+        const finish = await this.writeFile(accountKey, base, outcome.store, { removeDeadTempFiles: false });
         answered = true;
         resolve(outcome.result);
         await finish();
@@ -331,7 +333,7 @@ export class SecretVault implements TokenVault {
    * Seals and writes the tokens over `base` (null: a new key); returns the step that records the write in the
    * keychain (for a new key that happened first, and the step does nothing). Under the account's lock.
    */
-  private async writeFile(accountKey: string, base: VaultEntry | null, tokens: TokenSet): Promise<() => Promise<void>> {
+  private async writeFile(accountKey: string, base: VaultEntry | null, tokens: TokenSet, options: AtomicWriteOptions = {}): Promise<() => Promise<void>> {
     const id = newWriteId();
     const plaintext = Buffer.from(JSON.stringify(tokens), 'utf8');
     const blobPath = this.blobPath(accountKey);
@@ -352,7 +354,7 @@ export class SecretVault implements TokenVault {
       // The account's key is reused; the blob first, then the keychain learns its id. A crash in between
       // leaves the old blob (still current) or the new one (pending: it names the keychain's id as the one it
       // replaces), so old or new tokens are readable at every moment.
-      await writeFileAtomic(blobPath, seal(base.key, accountKey, plaintext, { id, previous: base.writeId }), 0o600);
+      await writeFileAtomic(blobPath, seal(base.key, accountKey, plaintext, { id, previous: base.writeId }), 0o600, options);
       const file = await tokenFileIdentity(blobPath);
       return async () => {
         await this.keychain.set(accountKey, encodeEntry({ key: base.key, writeId: id }));

@@ -5,7 +5,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { constants } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
+import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { AuthError } from '../../shared/errors';
 import { errnoCode } from './errno';
 import { shellQuote } from './shell-quote';
@@ -50,13 +50,29 @@ export async function readTokenFile(file: string): Promise<TokenFile | null> {
     const uid = process.getuid?.();
     if (!info.isFile()) throw notOurTokenFile(file, 'is not a plain file');
     if (uid !== undefined && info.uid !== BigInt(uid)) throw notOurTokenFile(file, `belongs to another user (uid ${info.uid})`);
-    return { bytes: await handle.readFile(), identity: identityOf(info) };
+    return { bytes: await readAll(handle, Number(info.size)), identity: identityOf(info) };
   } catch (error) {
     if (error instanceof AuthError) throw error;
     throw new AuthError('internal', `Cannot read the token file ${file} (${errnoCode(error) ?? 'unknown error'})`, { cause: error });
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The file's bytes, as many as fstat gave: usually one read, where readFile() would stat again and read once
+ * more to see the end. Latchkey never changes a token file in place (every write renames a new one over it),
+ * so the inode opened keeps that size; bytes written into it by anything else fail to decrypt anyway.
+ */
+async function readAll(handle: FileHandle, size: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(size);
+  let filled = 0;
+  while (filled < size) {
+    const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled === size ? buffer : buffer.subarray(0, filled);
 }
 
 /** The identity of what is at `file` now (a symlink's own), or null if nothing is. */
