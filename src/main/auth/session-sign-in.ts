@@ -112,6 +112,7 @@ export class SignInCoordinator {
       // Not awaited: the log is an append that never fails the sign-in; close() waits for it.
       void core.options.events.record({ kind: 'sign_in', accountKey: key, outcome: 'ok' });
       core.emit();
+      await result.closed().catch(() => undefined);
       return summary;
     } catch (err) {
       this.#current = null;

@@ -22,6 +22,11 @@ export interface SignInResult {
   profile: ProfileClaims;
   /** Tells the browser how it ended; call after persisting (or failing to). */
   finish(outcome: { ok: true; detail: string } | { ok: false; error: ErrorInfo }): void;
+  /**
+   * Resolves once the browser has its page and the loopback listener is closed: a pinned redirect port is
+   * then free again for the next sign-in ("add another account" right after this one).
+   */
+  closed(): Promise<void>;
 }
 
 export interface SignInRun {
@@ -133,6 +138,7 @@ export async function beginSignIn(options: BeginSignInOptions): Promise<SignInRu
         profile,
         finish: (outcome) =>
           callback.finish(outcome.ok ? { ok: true, title: 'You are signed in', detail: outcome.detail } : outcome),
+        closed: () => server.close(),
       };
     } catch (err) {
       const error = toAuthError(err);
