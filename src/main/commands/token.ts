@@ -4,14 +4,12 @@
  * or says why it cannot and how to sign in again.
  */
 import { toAuthError } from '../../shared/errors';
+import { defaultConfigPath } from '../store/paths';
 import type { CliIo, CommandContext } from './context';
-import { withEngine } from './engine';
-import { reportError, signInAgainHint } from './output';
 import { storedValidToken } from './stored-token';
 
 export async function token(context: CommandContext): Promise<number> {
   const { values, io } = context;
-  const { defaultConfigPath } = await import('../store/paths');
   const stored = await storedValidToken({
     configPath: values.config ?? io.env.LATCHKEY_CONFIG ?? defaultConfigPath(),
     // As the engine picks it (app.ts).
@@ -23,6 +21,8 @@ export async function token(context: CommandContext): Promise<number> {
     if (stored.dpopBound) dpopTokenNote(io);
     return 0;
   }
+  // Loaded only now: a still-valid token (the common case) needs neither.
+  const [{ withEngine }, { reportError, signInAgainHint }] = await Promise.all([import('./engine'), import('./output')]);
   return withEngine(context, async (latchkey) => {
     try {
       io.stdout(`${await latchkey.getAccessToken(values.account)}\n`);
