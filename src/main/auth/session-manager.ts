@@ -5,8 +5,8 @@
  * (session-sign-out.ts) and requests to configured APIs with the session (session-api.ts). Every change is on
  * disk before listeners hear of it.
  */
-import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, TotpActivation, TotpEnrollment, UserSummary } from '../../shared/accounts';
 import type { ApiRequest, ApiResponse, ApiSummary } from '../../shared/api';
+import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, TotpActivation, TotpEnrollment, UserSummary } from '../../shared/accounts';
 import { AuthError } from '../../shared/errors';
 import type {
   AccountSummary,
@@ -21,8 +21,8 @@ import type { LatchkeyConfig, ProviderConfig } from '../store/schema';
 import type { AvatarCache } from './avatar-cache';
 import type { AuthEventLog } from './event-log';
 import type { ProviderRegistry } from './providers';
-import { SessionAccounts } from './session-accounts';
 import { ApiCaller } from './session-api';
+import { SessionAccounts } from './session-accounts';
 import { SessionCore, unknownAccount } from './session-core';
 import { SessionRefresher } from './session-refresh';
 import { SessionRestorer } from './session-restore';
