@@ -239,7 +239,7 @@ fs.writeFileSync(value('--package'), '');
   }, 240_000);
 
   afterAll(async () => {
-    if (work !== '') await rm(work, { recursive: true, force: true });
+    if (work !== '') await rm(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }); // a detached browser or CLI may still be finishing inside it
   });
 
   function asarFiles(): string[] {

@@ -64,7 +64,8 @@ export async function tempHome(): Promise<TempHome> {
     dir,
     configPath: join(dir, 'config.yaml'),
     keychainService: `latchkey-test-${randomBytes(6).toString('hex')}`,
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    // Retries: a detached $BROWSER stand-in or CLI run may still be writing its last file into the folder.
+    cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }),
   };
 }
 
