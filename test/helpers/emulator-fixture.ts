@@ -10,47 +10,19 @@ import { createLatchkey, type Latchkey } from '../../src/main/app';
 import { SecretVault } from '../../src/main/store/secrets';
 import { driveEmulatorSignIn } from '../emulators';
 import type { TempHome } from './engine-fixture';
+import { createDrivenOpener, type BrowserOpener } from './system-browser';
 
-export interface DrivenOpener {
-  openBrowser(url: string): Promise<void>;
-  opened: string[];
-  failures: unknown[];
-  results: string[];
-  settled(): Promise<void>;
-}
+export type DrivenOpener = BrowserOpener;
 
 /**
- * An `openBrowser(url)` that opens each URL in a new page and runs `drive` on it in the background.
- * `user` picks the account on the emulator's page; URLs that are not sign-ins (sign-out pages) are only loaded.
+ * An `openBrowser(url)` that opens each URL in a new page and clicks `user` on an emulator's sign-in page;
+ * URLs that are not sign-ins (sign-out pages) are only loaded.
  */
 export function emulatorOpener(browser: { newPage(): Promise<Page> }, user: string | (() => string)): DrivenOpener {
-  const running: Promise<void>[] = [];
-  const opener: DrivenOpener = {
-    opened: [],
-    failures: [],
-    results: [],
-    async openBrowser(url: string) {
-      opener.opened.push(url);
-      const page = await browser.newPage();
-      running.push(
-        (async () => {
-          await page.goto(url);
-          const isSignIn = (await page.getAttribute('body', 'data-emulator').catch(() => null)) === 'authorize';
-          opener.results.push(isSignIn ? await driveEmulatorSignIn(page, typeof user === 'function' ? user() : user) : await page.innerText('body'));
-        })().catch((error: unknown) => {
-          opener.failures.push(error);
-        }),
-      );
-    },
-    async settled() {
-      let count = -1;
-      while (count !== running.length) {
-        count = running.length;
-        await Promise.all(running);
-      }
-    },
-  };
-  return opener;
+  return createDrivenOpener(browser, async (page) => {
+    const isSignIn = (await page.getAttribute('body', 'data-emulator').catch(() => null)) === 'authorize';
+    return isSignIn ? driveEmulatorSignIn(page, typeof user === 'function' ? user() : user) : page.innerText('body');
+  });
 }
 
 /** config.yaml with the given `providers:` block (YAML text, indented by two spaces). */

@@ -76,8 +76,11 @@ export interface BrowserOpener {
   settled(): Promise<void>;
 }
 
-/** An `openBrowser(url)` for the engine: opens url in a new page and runs the script in the background; errors are collected in `failures`. */
-export function createBrowserOpener(browser: { newPage(): Promise<Page> }, script?: DemoSignInScript): BrowserOpener {
+/**
+ * An `openBrowser(url)` for the engine: opens each URL in a new page and runs `drive` on it in the background;
+ * errors are collected in `failures`. The demo provider's pages and the emulators' share this.
+ */
+export function createDrivenOpener(browser: { newPage(): Promise<Page> }, drive: (page: Page) => Promise<string>): BrowserOpener {
   const running: Promise<void>[] = [];
   const opener: BrowserOpener = {
     opened: [],
@@ -89,7 +92,7 @@ export function createBrowserOpener(browser: { newPage(): Promise<Page> }, scrip
       running.push(
         (async () => {
           await page.goto(url);
-          opener.results.push(await completeDemoSignIn(page, script));
+          opener.results.push(await drive(page));
         })().catch((error: unknown) => {
           opener.failures.push(error);
         }),
@@ -105,4 +108,9 @@ export function createBrowserOpener(browser: { newPage(): Promise<Page> }, scrip
     },
   };
   return opener;
+}
+
+/** An `openBrowser(url)` that signs in at the demo provider with `script`. */
+export function createBrowserOpener(browser: { newPage(): Promise<Page> }, script?: DemoSignInScript): BrowserOpener {
+  return createDrivenOpener(browser, (page) => completeDemoSignIn(page, script));
 }

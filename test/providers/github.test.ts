@@ -13,14 +13,12 @@
  * - sign-out revokes through DELETE /applications/{client_id}/token; GitHub has no sign-out page;
  * - the `latchkey` command does all of it as separate processes.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { startGitHubEmulator, type GitHubEmulator, type GitHubEmulatorOptions } from '../emulators';
+import { assertCliBuilt, cliEnv, runCli, type CliResult } from '../helpers/cli-runner';
 import { tempHome, type TempHome } from '../helpers/engine-fixture';
 import { emulatorEngine, emulatorOpener, loopbackOnlyFetch, vaultFor, writeProvidersConfig } from '../helpers/emulator-fixture';
 import { useCleanups, useSystemBrowser } from '../helpers/test-lifecycle';
@@ -30,7 +28,6 @@ const defer = useCleanups();
 
 const CLIENT_ID = 'Iv1.8a61f9b3a7aba766';
 const CLIENT_SECRET = '1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e';
-const ROOT = resolve(__dirname, '..', '..');
 const TOKEN_PATH = '/login/oauth/access_token';
 
 async function startEmulator(options: Partial<GitHubEmulatorOptions> = {}): Promise<GitHubEmulator> {
@@ -254,31 +251,14 @@ describe('preset: github', () => {
 });
 
 describe('latchkey CLI with preset: github', () => {
-  const CLI = join(ROOT, 'bin', 'latchkey.js');
-  const BROWSER_SCRIPT = join(ROOT, 'test', 'helpers', 'browser-cli.mjs');
-  const run = promisify(execFile);
-
   it('login, status, token and logout against the emulator, each a separate process', async () => {
-    if (!existsSync(join(ROOT, 'out', 'main', 'cli.js'))) throw new Error('The CLI is not built: run `npx electron-vite build` first (npm test does).');
+    assertCliBuilt();
     const github = await startEmulator();
     const home = await homeFor(github);
     // --config names the file; a LATCHKEY_CONFIG of the surroundings must not be what makes it work.
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      LATCHKEY_KEYCHAIN_SERVICE: home.keychainService,
-      BROWSER: `${process.execPath} ${BROWSER_SCRIPT}`,
-      LATCHKEY_TEST_USER: 'octo',
-    };
+    const env = cliEnv(home, 'octo');
     delete env['LATCHKEY_CONFIG'];
-    const latchkey = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-      try {
-        const { stdout, stderr } = await run(process.execPath, [CLI, ...args, '--config', home.configPath], { env, timeout: 60_000 });
-        return { code: 0, stdout, stderr };
-      } catch (err) {
-        const e = err as { code?: number; stdout?: string; stderr?: string };
-        return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-      }
-    };
+    const latchkey = (...args: string[]): Promise<CliResult> => runCli(env, ...args, '--config', home.configPath);
 
     const login = await latchkey('login', '--provider', 'github');
     expect(login.stderr).toMatch(/Opening your browser to sign in with GitHub/);

@@ -12,14 +12,12 @@
  *   never appears in what sign-out returns;
  * - the `latchkey` command does all of it as separate processes.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID, MSA_TENANT_ID, startMicrosoftEmulator, type MicrosoftEmulator } from '../emulators';
+import { assertCliBuilt, cliEnv, runCli, type CliResult } from '../helpers/cli-runner';
 import { tempHome, type TempHome } from '../helpers/engine-fixture';
 import { emulatorEngine, emulatorOpener, loopbackOnlyFetch, vaultFor, writeProvidersConfig } from '../helpers/emulator-fixture';
 import { useCleanups, useSystemBrowser } from '../helpers/test-lifecycle';
@@ -28,7 +26,6 @@ const systemBrowser = useSystemBrowser();
 const defer = useCleanups();
 
 const CLIENT_ID = '6731de76-14a6-49ae-97bc-6eba6914391e';
-const ROOT = resolve(__dirname, '..', '..');
 
 /** The ID token's claims, read without verification (the test looks at what the emulator issued). */
 function claimsOf(idToken: string | undefined): Record<string, unknown> {
@@ -283,31 +280,14 @@ describe('preset: microsoft', () => {
 });
 
 describe('latchkey CLI with preset: microsoft', () => {
-  const CLI = join(ROOT, 'bin', 'latchkey.js');
-  const BROWSER_SCRIPT = join(ROOT, 'test', 'helpers', 'browser-cli.mjs');
-  const run = promisify(execFile);
-
   it('login, status, token and logout against the emulator, each a separate process', async () => {
-    if (!existsSync(join(ROOT, 'out', 'main', 'cli.js'))) throw new Error('The CLI is not built: run `npx electron-vite build` first (npm test does).');
+    assertCliBuilt();
     const microsoft = await startEmulator();
     const home = await homeFor(microsoft, 'organizations');
     // --config names the file; a LATCHKEY_CONFIG of the surroundings must not be what makes it work.
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      LATCHKEY_KEYCHAIN_SERVICE: home.keychainService,
-      BROWSER: `${process.execPath} ${BROWSER_SCRIPT}`,
-      LATCHKEY_TEST_USER: 'ada',
-    };
+    const env = cliEnv(home, 'ada');
     delete env['LATCHKEY_CONFIG'];
-    const latchkey = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-      try {
-        const { stdout, stderr } = await run(process.execPath, [CLI, ...args, '--config', home.configPath], { env, timeout: 60_000 });
-        return { code: 0, stdout, stderr };
-      } catch (err) {
-        const e = err as { code?: number; stdout?: string; stderr?: string };
-        return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-      }
-    };
+    const latchkey = (...args: string[]): Promise<CliResult> => runCli(env, ...args, '--config', home.configPath);
 
     const login = await latchkey('login', '--provider', 'microsoft');
     expect(login.stderr).toMatch(/Opening your browser to sign in with Microsoft/);
