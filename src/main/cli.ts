@@ -37,9 +37,9 @@ Options:
 
 /** Each command, loaded when it runs. The most positionals a command takes (the command included): 1. */
 const COMMANDS: Record<string, { run: (context: CommandContext) => Promise<number>; positionals?: number }> = {
-  login: { run: async (context) => (await import('./commands/session-commands')).login(context) },
+  login: { run: async (context) => (await import('./commands/login')).login(context) },
   providers: { run: async (context) => (await import('./commands/session-commands')).providers(context) },
-  status: { run: async (context) => (await import('./commands/session-commands')).status(context) },
+  status: { run: async (context) => (await import('./commands/status')).status(context) },
   token: { run: async (context) => (await import('./commands/token')).token(context) },
   logout: { run: async (context) => (await import('./commands/session-commands')).logout(context) },
   accounts: { run: async (context) => (await import('./commands/session-commands')).accounts(context) },

@@ -1,79 +1,13 @@
 /**
- * The commands about sessions as people see them: `login`, `status`, `logout`, `accounts`, `providers`. Each
- * runs on a restored engine (engine.ts). stdout carries the answer; everything for people goes to stderr.
+ * The commands about sessions as people see them: `logout`, `accounts`, `providers` (`login` and `status` have
+ * their own modules). Each runs on a restored engine (engine.ts). stdout carries the answer; everything for
+ * people goes to stderr.
  */
 import { toAuthError } from '../../shared/errors';
 import type { Latchkey } from '../app';
 import type { CliIo, CommandContext } from './context';
 import { withEngine } from './engine';
 import { describeAccount } from './output';
-
-export function login(context: CommandContext): Promise<number> {
-  return withEngine(context, async (latchkey) => {
-    const { io } = context;
-    const providers = latchkey.engine.listProviders();
-    const chosen = context.values.provider ?? (providers.length === 1 ? providers[0]?.name : providers.find((p) => p.embedded)?.name);
-    if (!chosen) {
-      io.stderr(`latchkey: choose a provider with --provider: ${providers.map((p) => p.name).join(', ')}\n`);
-      return 2;
-    }
-    let announced = false;
-    let hinted = false;
-    const unsubscribe = latchkey.engine.onStateChange((state) => {
-      if (state.signIn && !announced) {
-        announced = true;
-        io.stderr(`Opening your browser to sign in with ${providers.find((p) => p.name === chosen)?.label ?? chosen}...\n`);
-        io.stderr(`If it does not open, visit:\n  ${state.signIn.authorizationUrl}\n`);
-      }
-      if (state.signIn?.waitingHint && !hinted) {
-        hinted = true;
-        io.stderr(`${state.signIn.waitingHint}\n`);
-      }
-    });
-    try {
-      const account = await latchkey.engine.signIn(chosen);
-      io.stdout(`Signed in as ${account.name}${account.email ? ` <${account.email}>` : ''} via ${account.providerLabel}\n`);
-      return 0;
-    } finally {
-      unsubscribe();
-    }
-  });
-}
-
-export function status(context: CommandContext): Promise<number> {
-  return withEngine(
-    context,
-    async (latchkey) => {
-      const { io } = context;
-      let state = latchkey.engine.getState();
-      const active = state.accounts.find((a) => a.key === state.activeAccountKey);
-      if (active?.stale) {
-        // Expired and not refreshed at restore (e.g. offline then): try once more, keep the session either way.
-        await latchkey.getAccessToken(active.key).catch(() => undefined);
-        state = latchkey.engine.getState();
-      }
-      const current = state.accounts.find((a) => a.key === state.activeAccountKey && a.signedIn);
-      if (context.values.json) {
-        io.stdout(`${JSON.stringify({ signedIn: Boolean(current), activeAccountKey: state.activeAccountKey, accounts: state.accounts }, null, 2)}\n`);
-        return current ? 0 : 1;
-      }
-      if (!current) {
-        io.stdout('Not signed in.\n');
-        const last = state.accounts.find((a) => a.signedOutReason);
-        if (last?.signedOutReason) {
-          io.stderr(`  ${last.key}: ${last.signedOutReason}\n`);
-          io.stderr(`  Sign in again: latchkey login --provider ${last.provider}\n`);
-        }
-        return 1;
-      }
-      io.stdout(`Signed in as ${describeAccount(current)} (account ${current.key})\n`);
-      if (current.accessTokenExpiresAt) io.stdout(`  access token valid until ${current.accessTokenExpiresAt}\n`);
-      if (current.connectivity === 'offline') io.stdout('  offline: the provider could not be reached; the session is kept and retried\n');
-      return 0;
-    },
-    { allAccounts: true },
-  );
-}
 
 export function logout(context: CommandContext): Promise<number> {
   return withEngine(context, (latchkey) => signOut(latchkey, context.values.account, context.values.forget, context.io));
