@@ -6,15 +6,11 @@
  */
 import { AuthError, toAuthError } from '../../shared/errors';
 import type { AccountSummary, SignInProgress } from '../../shared/session';
-import { accountKeyFor, findAccountKey } from './account-key';
-import { recordFromProfile } from './account-records';
-import { signInRoles, withProviderRoles } from './access/roles';
-import { refuseUnlessAllowed } from './access/sign-in-gate';
 import { describeRedirect, type ResolvedProvider } from './provider-resolution';
 import type { SessionCore } from './session-core';
 import type { SessionRefresher } from './session-refresh';
-import { beginSignIn, type ProfileClaims, type SignInRun } from './sign-in-flow';
-import type { TokenSet } from './storage';
+import { beginSignIn, type SignInRun } from './sign-in-flow';
+import { keepSignIn } from './sign-in-persist';
 
 /** After this long without the browser coming back, the waiting screen and the CLI say what to check. */
 export const WAITING_HINT_AFTER_MS = 20_000;
@@ -95,17 +91,8 @@ export class SignInCoordinator {
     core.emit();
     try {
       const result = await run.result;
-      // Who may sign in (config.yaml's access:), decided before anything of this sign-in is kept.
-      await refuseUnlessAllowed(core.requireConfig().access, core.requireProviders(), providerName, result);
-      // An account signed in before keeps its key, whatever format that key was written in.
-      const key = findAccountKey(core.requireConfig().credentials.usernames, providerName, result.profile.subject) ?? accountKeyFor(providerName, result.profile.subject);
-      try {
-        await this.#persist(key, providerName, result.profile, result.tokens);
-      } catch (err) {
-        const error = toAuthError(err);
-        result.finish({ ok: false, error: error.toInfo() });
-        throw error;
-      }
+      // The access rules, the account's key, keychain then config.yaml (sign-in-persist.ts).
+      const key = await keepSignIn(core, this.#refresher, providerName, result);
       this.#current = null;
       const summary = core.summary(key);
       result.finish({ ok: true, detail: `Signed in as ${summary.name}${summary.email ? ` <${summary.email}>` : ''}. You can close this tab and return to Latchkey.` });
@@ -134,36 +121,6 @@ export class SignInCoordinator {
     await this.#core.options.events.record({ kind: 'failure', outcome: 'error', code: error.code, detail: `sign-in with ${provider}` });
     this.#core.emit();
     throw error;
-  }
-
-  /** Keychain first, then YAML: a record that says logged_in always has its secrets behind it. */
-  async #persist(key: string, provider: string, profile: ProfileClaims, tokens: TokenSet): Promise<void> {
-    const core = this.#core;
-    // An account a restore is still reading in the background must not overwrite what this stores.
-    await core.loaded(key);
-    await core.options.vault.set(key, tokens);
-    const nowIso = new Date(core.now()).toISOString();
-    const access = core.requireConfig().access;
-    try {
-      const config = await core.options.store.update((draft) => {
-        const previous = draft.getAccount(key);
-        const record = recordFromProfile(profile, provider, previous, { logged_in: true, last_login: nowIso, signed_in_at: nowIso, ...signInRoles(previous, access) });
-        draft.setAccount(key, withProviderRoles(record, access, profile.claims, true));
-        draft.setActiveAccount(key);
-      });
-      core.setConfig(config);
-    } catch (err) {
-      // Do not leave secrets behind that no record points at.
-      await core.options.vault.delete(key).catch(() => undefined);
-      throw err;
-    }
-    const runtime = core.runtimeFor(key);
-    runtime.tokens = tokens;
-    runtime.connectivity = 'online';
-    runtime.retryAttempt = 0;
-    delete runtime.unavailableReason;
-    core.activeKey = key;
-    this.#refresher.schedule(key);
   }
 }
 

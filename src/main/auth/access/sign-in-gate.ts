@@ -11,7 +11,7 @@ import type { ProviderRegistry } from '../providers';
 import type { SignInResult } from '../sign-in-flow';
 import { decideAccess } from './access-policy';
 
-export async function refuseUnlessAllowed(access: AccessConfig, providers: ProviderRegistry, providerName: string, result: SignInResult): Promise<void> {
+export async function refuseUnlessAllowed(access: AccessConfig, providers: ProviderRegistry, providerName: string, result: Pick<SignInResult, 'tokens' | 'profile' | 'finish'>): Promise<void> {
   const decision = decideAccess(access, { email: result.profile.email, emailVerified: result.profile.emailVerified }, 'provider');
   if (decision.allowed) return;
   let revoked: string;
