@@ -3,8 +3,8 @@
  * and engine, the real keychain and config.yaml. Wrong passwords and the lockout with its live countdown and
  * unlock; a sign-in, the dashboard with the account's settings (details and password, each written at once);
  * a reload and a restart that stay signed in; a one-time password replaced at sign-in; registration; the
- * admin panel for a local admin. No password or session secret reaches the DOM, an IPC answer, config.yaml
- * or the event log.
+ * admin panel for a local admin; a signed-out local account signed back in from the Accounts panel. No
+ * password or session secret reaches the DOM, an IPC answer, config.yaml or the event log.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -182,6 +182,24 @@ describe('local accounts in the window', () => {
     await visible('dashboard');
     expect(await byTestId('roles').textContent()).toContain('viewer');
     expect(parse(await readFile(home.configPath, 'utf8')).credentials.usernames.eve).toMatchObject({ provider: 'team', roles: ['viewer'], logged_in: true });
+  });
+
+  it('signs a signed-out local account back in from the Accounts panel with its password, and shows its session as local', async () => {
+    await visible('account-kim');
+    await byTestId('sign-in-again-kim').click();
+    await visible('local-sign-in-kim');
+    const form = page.locator('[data-testid="local-sign-in-kim"]');
+    expect(await form.locator('[data-testid="local-identifier"]').inputValue()).toBe('kim');
+    expect(await form.locator('[data-testid="show-register"]').count()).toBe(0);
+    await form.locator('[data-testid="local-password"]').fill('not kims password');
+    await form.locator('[data-testid="local-sign-in-submit"]').click();
+    await form.locator('[data-testid="error"][data-code="invalid_credentials"]').waitFor({ timeout: UI_TIMEOUT });
+    await form.locator('[data-testid="local-password"]').fill(KIM_OWN);
+    await form.locator('[data-testid="local-sign-in-submit"]').click();
+    await expect.poll(() => byTestId('welcome').textContent(), { timeout: UI_TIMEOUT }).toBe('Welcome, kim');
+    expect(await byTestId('token-countdown').textContent()).toBe('Local account: no provider token to renew');
+    expect(await byTestId('refresh-now').count()).toBe(0);
+    expect(parse(await readFile(home.configPath, 'utf8')).credentials.usernames.kim).toMatchObject({ logged_in: true });
   });
 
   it('never shows a password, hash or session secret in the DOM, an IPC answer, config.yaml or the event log', async () => {

@@ -1,7 +1,12 @@
-/** Every account Latchkey knows: switch between signed-in ones, sign back in to others, add another. */
+/**
+ * Every account Latchkey knows: switch between signed-in ones, sign back in to others, add another. A local
+ * account signs back in with its password right here; any other through its provider in the browser.
+ */
 import { useState } from 'react';
+import type { LocalAccountsInfo } from '../../../shared/accounts';
 import type { AccountSummary, ProviderSummary } from '../../../shared/session';
 import { Avatar } from './Avatar';
+import { LocalSignIn } from './LocalSignIn';
 import { ProviderButtons } from './ProviderButtons';
 
 interface Props {
@@ -10,17 +15,23 @@ interface Props {
   providers: ProviderSummary[] | null;
   busy: boolean;
   pendingProvider: string | null;
+  /** Local accounts' settings (null: this Latchkey has none). */
+  localInfo?: LocalAccountsInfo | null;
   onSwitch(accountKey: string): void;
   onSignIn(provider: string): void;
 }
 
-function AccountRow({ account, active, busy, onSwitch, onSignIn }: {
+function AccountRow({ account, active, busy, localInfo, onSwitch, onSignIn }: {
   account: AccountSummary;
   active: boolean;
   busy: boolean;
+  localInfo: LocalAccountsInfo | null;
   onSwitch(accountKey: string): void;
   onSignIn(provider: string): void;
 }) {
+  const [askingPassword, setAskingPassword] = useState(false);
+  // A local account has no browser sign-in: its provider entry is the password form.
+  const local = account.local === true && localInfo !== null;
   let status = 'Signed out';
   if (active) status = 'Current';
   else if (account.signedIn) status = 'Signed in';
@@ -40,15 +51,27 @@ function AccountRow({ account, active, busy, onSwitch, onSignIn }: {
           Switch
         </button>
       ) : (
-        <button type="button" className="btn btn-secondary btn-small" disabled={busy} onClick={() => onSignIn(account.provider)} data-testid={`sign-in-again-${account.key}`}>
-          Sign in
+        <button
+          type="button"
+          className="btn btn-secondary btn-small"
+          disabled={busy}
+          aria-expanded={local ? askingPassword : undefined}
+          onClick={() => (local ? setAskingPassword((open) => !open) : onSignIn(account.provider))}
+          data-testid={`sign-in-again-${account.key}`}
+        >
+          {local && askingPassword ? 'Never mind' : 'Sign in'}
         </button>
+      )}
+      {local && askingPassword && !account.signedIn && localInfo && (
+        <div className="account-local-sign-in" data-testid={`local-sign-in-${account.key}`}>
+          <LocalSignIn info={localInfo} identifier={account.subject} />
+        </div>
       )}
     </li>
   );
 }
 
-export function AccountsPanel({ accounts, activeKey, providers, busy, pendingProvider, onSwitch, onSignIn }: Props) {
+export function AccountsPanel({ accounts, activeKey, providers, busy, pendingProvider, localInfo = null, onSwitch, onSignIn }: Props) {
   const [choosing, setChoosing] = useState(false);
   return (
     <section className="card" aria-labelledby="accounts-title">
@@ -57,7 +80,7 @@ export function AccountsPanel({ accounts, activeKey, providers, busy, pendingPro
       </header>
       <ul className="accounts" data-testid="accounts">
         {accounts.map((account) => (
-          <AccountRow key={account.key} account={account} active={account.key === activeKey} busy={busy} onSwitch={onSwitch} onSignIn={onSignIn} />
+          <AccountRow key={account.key} account={account} active={account.key === activeKey} busy={busy} localInfo={localInfo} onSwitch={onSwitch} onSignIn={onSignIn} />
         ))}
       </ul>
       {choosing ? (

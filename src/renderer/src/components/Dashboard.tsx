@@ -6,6 +6,7 @@ import type { ErrorInfo } from '../../../shared/errors';
 import type { AccountSummary, ProviderSummary, SessionState, SignOutResult } from '../../../shared/session';
 import { useAction } from '../hooks/useAction';
 import { useApis } from '../hooks/useApis';
+import { useLocalAccounts } from '../hooks/useLocalAccounts';
 import { ADMIN_ROLE } from '../../../shared/accounts';
 import { AccountSettings } from './AccountSettings';
 import { AccountsPanel } from './AccountsPanel';
@@ -40,6 +41,8 @@ export function Dashboard(props: Props) {
   // Refreshing talks to the provider and may be slow when it is unreachable: it must not hold up sign-out.
   const refresh = useAction();
   // Panels fed by an API of the shown account's provider (config.yaml `apis:`); asked again when the config is.
+  // For signing a local account in the Accounts panel back in with its password.
+  const localInfo = useLocalAccounts();
   const apis = useApis(`${state.phase}:${state.configPath}`).filter((api) => api.dashboard !== undefined && api.provider === account.provider);
 
   const signOut = async (forget: boolean): Promise<void> => {
@@ -114,6 +117,7 @@ export function Dashboard(props: Props) {
               providers={props.providers}
               busy={actions.pending !== null || props.pendingProvider !== null}
               pendingProvider={props.pendingProvider}
+              localInfo={localInfo}
               onSwitch={(key) => void actions.run('switch', () => window.latchkey.session.switchAccount(key))}
               onSignIn={props.onSignIn}
             />

@@ -19,7 +19,11 @@ type Step =
   | { kind: 'totp'; identifier: string; password: string }
   | { kind: 'register' };
 
-export function LocalSignIn({ info }: { info: LocalAccountsInfo }) {
+/**
+ * `identifier`: signing an account known to be local back in (the dashboard's Accounts panel): its username is
+ * filled in and the registration link is left out.
+ */
+export function LocalSignIn({ info, identifier }: { info: LocalAccountsInfo; identifier?: string }) {
   const [step, setStep] = useState<Step>({ kind: 'sign-in' });
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [busy, setBusy] = useState(false);
@@ -127,7 +131,7 @@ export function LocalSignIn({ info }: { info: LocalAccountsInfo }) {
         <form className="local-form" onSubmit={signIn} aria-label={`Sign in with ${info.label}`}>
           <label className="field">
             Username or e-mail
-            <input name="identifier" autoComplete="username" required data-testid="local-identifier" />
+            <input name="identifier" autoComplete="username" required defaultValue={identifier} data-testid="local-identifier" />
           </label>
           <label className="field">
             Password
@@ -136,7 +140,7 @@ export function LocalSignIn({ info }: { info: LocalAccountsInfo }) {
           <button type="submit" className="btn btn-primary" disabled={busy} data-testid="local-sign-in-submit">
             {busy ? 'Signing in…' : `Sign in with ${info.label}`}
           </button>
-          {info.registration && (
+          {info.registration && identifier === undefined && (
             <button type="button" className="btn btn-link" onClick={() => setStep({ kind: 'register' })} data-testid="show-register">
               Create an account
             </button>

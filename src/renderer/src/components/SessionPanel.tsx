@@ -36,7 +36,8 @@ function ConnectivityBadge({ account }: { account: AccountSummary }) {
 
 export function SessionPanel({ account, refreshing, onRefresh }: Props) {
   const left = useCountdown(account.accessTokenExpiresAt);
-  let validity = 'Access token expiry unknown';
+  // A local account's session is Latchkey's own: no provider token expires or needs renewing.
+  let validity = account.local ? 'Local account: no provider token to renew' : 'Access token expiry unknown';
   if (left !== null) validity = left > 0 ? `Access token valid for ${formatClock(left)}` : 'Access token expired';
 
   return (
@@ -65,11 +66,13 @@ export function SessionPanel({ account, refreshing, onRefresh }: Props) {
           </dd>
         </div>
       </dl>
-      <div className="actions">
-        <button type="button" className="btn btn-secondary" data-testid="refresh-now" disabled={refreshing} aria-busy={refreshing} onClick={onRefresh}>
-          {refreshing ? 'Refreshing…' : 'Refresh now'}
-        </button>
-      </div>
+      {!account.local && (
+        <div className="actions">
+          <button type="button" className="btn btn-secondary" data-testid="refresh-now" disabled={refreshing} aria-busy={refreshing} onClick={onRefresh}>
+            {refreshing ? 'Refreshing…' : 'Refresh now'}
+          </button>
+        </div>
+      )}
     </section>
   );
 }
