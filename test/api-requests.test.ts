@@ -3,7 +3,7 @@
  * nonces) and against plain HTTP servers on this machine playing other APIs, with Chromium as the system
  * browser and the real keychain. Covers what the one request path promises: only base_url and below; the
  * token attached in the main process; one refresh and a retry on a 401 `invalid_token` (also when many
- * requests hit it at once); redirects followed only below the base, never to another origin with the token;
+ * requests hit it at once) or on a bare 401 to a token that is not brand new; redirects followed only below the base, never to another origin with the token;
  * answers bounded in size and time, with a safe subset of headers; coded refusals.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -52,6 +52,9 @@ function vaultFor(home: TempHome): SecretVault {
   return new SecretVault({ service: home.keychainService, dir: join(home.dir, 'secrets') });
 }
 
+/** Authorization values /v1/bare-401 refuses: the first token it sees (a bare 401, as GitHub's API answers). */
+const refusedTokens = new Set<string>();
+
 let other: Awaited<ReturnType<typeof listen>>;
 let api: Awaited<ReturnType<typeof listen>>;
 const held: ServerResponse[] = [];
@@ -87,6 +90,14 @@ beforeAll(async () => {
         return;
       case '/v1/headers':
         return json(res, 200, { ok: true }, { etag: '"v1"', link: '<http://127.0.0.1/next>; rel="next"', 'set-cookie': 'session=secret', 'dpop-nonce': 'n-123', 'x-internal-token': 'secret' });
+      case '/v1/bare-401': {
+        const authorization = req.headers.authorization ?? '';
+        if (refusedTokens.size === 0) refusedTokens.add(authorization);
+        if (refusedTokens.has(authorization)) return json(res, 401, { message: 'Bad credentials' }, { 'www-authenticate': 'Bearer realm="api"' });
+        return json(res, 200, { ok: true });
+      }
+      case '/v1/scope-401':
+        return json(res, 401, { message: 'scope' }, { 'www-authenticate': 'Bearer error="insufficient_scope", scope="admin"' });
       case '/v1/text':
         return res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('plain words');
       case '/v1/binary':
@@ -263,6 +274,36 @@ describe('refresh on a 401 invalid_token', () => {
     expect(state.accounts[0]).toMatchObject({ signedIn: false });
     expect(state.accounts[0]?.signedOutReason).toMatch(/provider ended this session/);
     expect(await vaultFor(home).get(account.key)).toBeNull();
+  });
+});
+
+describe('refresh on a bare 401', () => {
+  it('refreshes once on a 401 with no error to a token that is not brand new, never on a fresh one or insufficient_scope', async () => {
+    const home = await homeWithApis();
+    let offset = 0;
+    let refreshes = 0;
+    refusedTokens.clear();
+    const latchkey = await engine(home, 'alice', {
+      now: () => Date.now() + offset,
+      fetch: (input, init) => {
+        const body = init?.body;
+        if ((typeof body === 'string' || body instanceof URLSearchParams) && new URLSearchParams(body.toString()).get('grant_type') === 'refresh_token') refreshes += 1;
+        return fetch(input, init);
+      },
+    });
+    await latchkey.engine.signIn('demo');
+    // Just obtained: a refused token is not expired, and a new one would not help.
+    expect((await latchkey.engine.fetchApi('local', { path: '/bare-401' })).status).toBe(401);
+    expect((await latchkey.engine.fetchApi('local', { path: '/scope-401' })).status).toBe(401);
+    expect(refreshes).toBe(0);
+    // Two minutes later (still valid by its expiry), the same bare 401 is worth one refresh, and the retry passes.
+    offset = 120_000;
+    const answer = await latchkey.engine.fetchApi('local', { path: '/bare-401' });
+    expect(answer.status).toBe(200);
+    expect(refreshes).toBe(1);
+    expect((await latchkey.engine.fetchApi('local', { path: '/scope-401' })).status).toBe(401);
+    expect(refreshes).toBe(1);
+    expect(latchkey.engine.getState().accounts[0]).toMatchObject({ signedIn: true });
   });
 });
 

@@ -5,14 +5,16 @@
  * A request is checked (api-request.ts), its URL built below the API's base_url (api-url.ts), and sent with the
  * access token of the API provider's active (or named) account — DPoP-bound with a fresh proof where the
  * session has a key, the server's DPoP nonce learned and retried once by openid-client. A 401 whose
- * WWW-Authenticate says `invalid_token` refreshes the session once (single-flight: concurrent requests share the
- * refresh, and one that finds the token already renewed just retries) and retries. Redirects are followed only
+ * WWW-Authenticate says `invalid_token`, or a bare 401 to a token that is not brand new (api-challenge.ts),
+ * refreshes the session once (single-flight: concurrent requests share the refresh, and one that finds the token
+ * already renewed just retries) and retries. Redirects are followed only
  * while they stay below the base URL; any other redirect is answered as it is, so the token never goes to
  * another origin. The answer is bounded in size and time and carries a safe subset of the headers.
  */
 import * as oidc from 'openid-client';
 import type { ApiMethod, ApiRequest, ApiResponse, ApiSummary } from '../../shared/api';
 import { AuthError } from '../../shared/errors';
+import { renewAfter401 } from './api-challenge';
 import { requireApi, resolveApis, summarizeApi, type ResolvedApi } from './api-registry';
 import { parseApiRequest } from './api-request';
 import { decodeBody, readBounded, safeHeaders } from './api-response';
@@ -25,8 +27,6 @@ import type { TokenSet } from './storage';
 
 const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-/** RFC 6750 §3.1 / RFC 9449 §7.1: the token is expired, revoked or otherwise no longer accepted. */
-const INVALID_TOKEN = /\berror\s*=\s*"?invalid_token"?/i;
 
 type Fetch = typeof fetch;
 
@@ -105,7 +105,7 @@ export class ApiCaller {
     await this.#refresher.getAccessToken(key);
     let tokens = this.#tokensOf(key);
     let response = await this.#sendFollowing(api, outgoing, tokens);
-    if (response.status === 401 && INVALID_TOKEN.test(response.headers.get('www-authenticate') ?? '')) {
+    if (response.status === 401 && renewAfter401(response.headers.get('www-authenticate'), tokens.obtainedAt, this.#core.now())) {
       const renewed = await this.#renewedTokens(key, tokens);
       if (renewed) {
         await response.body?.cancel().catch(() => undefined);
