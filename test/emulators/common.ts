@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 
 export interface RecordedRequest {
@@ -18,8 +19,10 @@ export interface RecordedRequest {
 
 /** What every emulator returns. */
 export interface EmulatorServer {
-  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  /** `http://127.0.0.1:PORT`, no trailing slash (or the `publicUrl` of a TLS emulator). */
   url: string;
+  /** The port it listens on, on 127.0.0.1. */
+  port: number;
   close(): Promise<void>;
   /** Every request received, in order. */
   log: RecordedRequest[];
@@ -65,14 +68,24 @@ function flattenHeaders(req: IncomingMessage): Record<string, string> {
 }
 
 /**
- * Starts `handler` on 127.0.0.1 (port 0 = any free port). close() destroys open sockets, so a browser's
- * keep-alive connection can never keep a test process alive.
+ * An https emulator: its certificate and key (PEM), and the URL it is known by (`https://idp.test`), which a
+ * proxy in the test maps to its port on 127.0.0.1.
  */
-export async function startEmulatorServer(handler: Handler, port = 0): Promise<EmulatorServer> {
+export interface EmulatorTls {
+  key: string;
+  cert: string;
+  publicUrl: string;
+}
+
+/**
+ * Starts `handler` on 127.0.0.1 (port 0 = any free port), over TLS when `tls` is given. close() destroys open
+ * sockets, so a browser's keep-alive connection can never keep a test process alive.
+ */
+export async function startEmulatorServer(handler: Handler, port = 0, tls?: EmulatorTls): Promise<EmulatorServer> {
   const log: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   let baseUrl = '';
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     void (async () => {
       try {
         const body = await readBody(req);
@@ -87,8 +100,9 @@ export async function startEmulatorServer(handler: Handler, port = 0): Promise<E
         }
       }
     })();
-  });
-  server.on('connection', (socket) => {
+  };
+  const server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }, listener) : createServer(listener);
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -98,10 +112,11 @@ export async function startEmulatorServer(handler: Handler, port = 0): Promise<E
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('emulator did not bind a TCP port');
-  baseUrl = `http://127.0.0.1:${address.port}`;
+  baseUrl = tls ? tls.publicUrl.replace(/\/$/, '') : `http://127.0.0.1:${address.port}`;
   let closing: Promise<void> | undefined;
   return {
     url: baseUrl,
+    port: address.port,
     log,
     close() {
       closing ??= new Promise<void>((resolve) => {

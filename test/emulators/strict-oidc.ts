@@ -34,6 +34,7 @@ import {
   type ClientAuthMethod,
   type EmulatorRequest,
   type EmulatorServer,
+  type EmulatorTls,
 } from './common';
 import { renderErrorPage } from './authorization-page';
 import { serveAuthorization, type AuthorizationCheck, type QueryParams } from './authorize';
@@ -76,6 +77,8 @@ export interface StrictOidcOptions {
   /** Default 3600. */
   accessTokenTtlSeconds?: number;
   port?: number;
+  /** Serve https under this certificate and public URL (the issuer), e.g. `https://idp.test` behind a test proxy. */
+  tls?: EmulatorTls;
 }
 
 export interface StrictLogoutCall {
@@ -354,7 +357,7 @@ export async function startStrictOidcEmulator(options: StrictOidcOptions): Promi
     if (path === '/userinfo' && (req.method === 'GET' || req.method === 'POST')) return userinfoEndpoint(req, res);
     if (path === '/end_session' && (req.method === 'GET' || req.method === 'POST')) return endSession(req, res);
     sendJson(res, 404, { error: 'not_found' });
-  }, options.port);
+  }, options.port, options.tls);
   issuer = server.url;
 
   return {

@@ -12,7 +12,8 @@
  * Environment: LATCHKEY_TEST_USER (alice | bob, default alice), LATCHKEY_TEST_PASSWORD (default: the
  * user's demo password), LATCHKEY_TEST_CONSENT (allow | deny, default allow), CHROMIUM_PATH (default
  * /usr/bin/chromium), LATCHKEY_TEST_BROWSER_TIMEOUT_MS (default 60000: a stuck run must not leave a
- * Chromium behind).
+ * Chromium behind), LATCHKEY_TEST_BROWSER_ARGS (more Chromium switches, space separated: e.g. the test proxy
+ * in --proxy-server, for a provider only that proxy can reach).
  *
  * Plain JavaScript so that node runs it directly; the page driver is shared with system-browser.ts.
  */
@@ -46,7 +47,7 @@ async function main() {
   try {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS, ...(process.env.LATCHKEY_TEST_BROWSER_ARGS || '').split(' ').filter((arg) => arg !== '')],
       headless: true,
     });
     const page = await context.newPage();

@@ -217,6 +217,8 @@ export interface FakeElectron {
   exposed: { key: string; api: unknown }[];
   ipcRenderer: Emitter & { invoked: { channel: string; args: unknown[] }[]; answer: (channel: string, args: unknown[]) => unknown };
   appUserModelIds: string[];
+  /** Every URL requested through net.fetch (answered by Node's fetch, playing Chromium's network stack). */
+  netFetches: string[];
 }
 
 const KEY = Symbol.for('latchkey.test.fakeElectron');
@@ -253,6 +255,7 @@ function create(): FakeElectron {
       answer: (_channel: string, _args: unknown[]): unknown => ({ ok: true, value: null }),
     }),
     appUserModelIds: [],
+    netFetches: [],
   };
   return fake;
 }
@@ -382,6 +385,12 @@ export function fakeElectronModule(): Record<string, unknown> {
       return Promise.resolve();
     },
   };
+  const net = {
+    fetch: (input: string | Request, init?: RequestInit) => {
+      f().netFetches.push(typeof input === 'string' ? input : input.url);
+      return fetch(input, init);
+    },
+  };
   const dialog = {
     showErrorBox: (title: string, content: string) => {
       f().errorBoxes.push({ title, content });
@@ -415,6 +424,7 @@ export function fakeElectronModule(): Record<string, unknown> {
     ipcRenderer,
     Menu,
     nativeTheme,
+    net,
     powerMonitor,
     protocol,
     screen,

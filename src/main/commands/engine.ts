@@ -6,6 +6,7 @@
 import { toAuthError } from '../../shared/errors';
 import type { SessionState } from '../../shared/session';
 import type { Latchkey } from '../app';
+import { createNetworkFetch } from '../network/proxy-fetch';
 import type { CommandContext } from './context';
 import { reportError } from './output';
 
@@ -29,10 +30,13 @@ export async function withEngine(
   process.once('SIGINT', interrupt);
   try {
     const [{ createLatchkey }, { createCommandBrowserOpener, defaultBrowserCommand }] = await Promise.all([import('../app'), import('../system-browser')]);
+    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY: one fetch for every request the engine makes (network/proxy-fetch.ts).
+    const networkFetch = createNetworkFetch(io.env);
     latchkey = await createLatchkey({
       role: 'cli',
       configPath: values.config ?? io.env.LATCHKEY_CONFIG,
       openBrowser: createCommandBrowserOpener(defaultBrowserCommand(io.env)),
+      ...(networkFetch ? { fetch: networkFetch } : {}),
     });
     let state = await latchkey.restore();
     if (options.allAccounts) state = await latchkey.restored();

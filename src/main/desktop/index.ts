@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, dialog, ipcMain, Menu, nativeTheme, powerMonitor, protocol, screen, shell } from 'electron';
+import { app, dialog, ipcMain, Menu, nativeTheme, net, powerMonitor, protocol, screen, shell } from 'electron';
 import Store from 'electron-store';
 import { isAuthError } from '../../shared/errors';
 import { createLatchkey, type Latchkey } from '../app';
@@ -67,6 +67,12 @@ function openBrowserFor(browserCommand: string | undefined): (url: string) => Pr
     await shell.openExternal(url);
   };
 }
+
+/**
+ * Every request the engine makes (discovery, tokens, userinfo, revocation, APIs, pictures) goes through
+ * Chromium's network stack: the system's proxy settings and PAC scripts, and the OS certificate store.
+ */
+const chromiumFetch: typeof fetch = (input, init) => net.fetch(input instanceof URL ? input.href : input, init);
 
 function reportStartupFailure(error: unknown): void {
   const detail = isAuthError(error)
@@ -170,6 +176,7 @@ async function start(): Promise<void> {
       ...(launch.configPath !== undefined ? { configPath: resolve(launch.configPath) } : {}),
       ...(launch.keychainService !== undefined ? { keychainService: launch.keychainService } : {}),
       openBrowser: openBrowserFor(launch.browserCommand),
+      fetch: chromiumFetch,
       role: 'app',
       log,
     });

@@ -1,0 +1,127 @@
+/**
+ * The `latchkey` command behind a company proxy: the provider (an https OpenID Connect emulator under the
+ * special-use name `idp.test`, with a certificate made by openssl for this run and trusted through
+ * NODE_EXTRA_CA_CERTS) is reachable ONLY through a local CONNECT proxy that maps the name to its port; the name
+ * is never looked up in DNS. Chromium, playing the system browser, reaches it through the same proxy
+ * (--proxy-server), while the loopback redirect back to Latchkey bypasses the proxy as Chromium's implicit
+ * rules say. A sign-in, `status` and a `token` refresh work with HTTPS_PROXY set and the proxy sees the
+ * provider's host for each; with NO_PROXY=idp.test the same sign-in fails with a network error.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStrictOidcEmulator, type StrictOidcEmulator } from '../emulators';
+import { assertCliBuilt, cliEnv, runCli } from '../helpers/cli-runner';
+import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy';
+import { tempHome, type TempHome } from '../helpers/engine-fixture';
+import { writeProvidersConfig } from '../helpers/emulator-fixture';
+
+const run = promisify(execFile);
+const CLIENT_ID = 'latchkey-proxy-client';
+const ACCESS_TTL_SECONDS = 4;
+
+let certDir = '';
+let emulator: StrictOidcEmulator;
+let proxy: ConnectProxy;
+let home: TempHome;
+
+function tokenRequests(): number {
+  return emulator.log.filter((r) => r.method === 'POST' && r.path === '/token').length;
+}
+
+/** The CLI's proxy URL carries credentials, the browser's does not: the proxy tells their requests apart. */
+const CLI_PROXY_AUTH = `Basic ${Buffer.from('latchkey:proxy-pass').toString('base64')}`;
+
+function cliProxyUrl(): string {
+  return `http://latchkey:proxy-pass@127.0.0.1:${proxy.port}`;
+}
+
+/** CONNECTs the CLI made through the proxy to `target`. */
+function cliConnectsTo(target: string): number {
+  return cliRecords().filter((r) => r.kind === 'connect' && r.target === target).length;
+}
+
+function cliRecords(): ConnectProxy['records'] {
+  return proxy.records.filter((r) => r.proxyAuthorization === CLI_PROXY_AUTH);
+}
+
+function env(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const base = cliEnv(home, 'alice', {
+    NODE_EXTRA_CA_CERTS: join(certDir, 'cert.pem'),
+    // The test browser: through the proxy to idp.test (it does not know this run's certificate authority).
+    LATCHKEY_TEST_BROWSER_ARGS: `--proxy-server=${proxy.url} --ignore-certificate-errors`,
+    ...extra,
+  });
+  for (const name of ['http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY']) {
+    if (!(name in extra)) delete base[name];
+  }
+  return base;
+}
+
+beforeAll(async () => {
+  assertCliBuilt();
+  certDir = await mkdtemp(join(tmpdir(), 'latchkey-proxy-cert-'));
+  await run('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=idp.test',
+    '-addext', 'subjectAltName=DNS:idp.test', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'),
+  ]);
+  emulator = await startStrictOidcEmulator({
+    clientId: CLIENT_ID,
+    accessTokenTtlSeconds: ACCESS_TTL_SECONDS,
+    rotateRefreshTokens: true,
+    tls: { key: await readFile(join(certDir, 'key.pem'), 'utf8'), cert: await readFile(join(certDir, 'cert.pem'), 'utf8'), publicUrl: 'https://idp.test' },
+  });
+  proxy = await startConnectProxy({ 'idp.test:443': `127.0.0.1:${emulator.port}` });
+  home = await tempHome();
+  await writeProvidersConfig(home, `  corp:\n    label: Corp SSO\n    issuer: ${emulator.issuer}\n    client_id: ${CLIENT_ID}\n`);
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  await emulator?.close();
+  await home?.cleanup();
+  if (certDir) await rm(certDir, { recursive: true, force: true });
+});
+
+describe('latchkey behind a proxy', () => {
+  it('signs in, answers status and refreshes a token with HTTPS_PROXY, all through the proxy', async () => {
+    expect(emulator.issuer).toBe('https://idp.test');
+    const proxied = env({ HTTPS_PROXY: cliProxyUrl() });
+
+    const login = await runCli(proxied, 'login', '--provider', 'corp');
+    expect(login.stderr).not.toMatch(/could not be reached/);
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stdout).toContain('alice@strict.example');
+    // Discovery and the code exchange went through the proxy (the token endpoint's host), and nothing else
+    // reached the provider: its only way in is the proxy.
+    expect(cliConnectsTo('idp.test:443')).toBeGreaterThan(0);
+    expect(tokenRequests()).toBe(1);
+    expect(cliRecords().every((r) => r.kind === 'connect' && r.target === 'idp.test:443')).toBe(true);
+
+    const status = await runCli(proxied, 'status');
+    expect(status.code, status.stderr).toBe(0);
+
+    // Let the access token expire: `token` refreshes it at the token endpoint, through the proxy.
+    await new Promise((resolve) => setTimeout(resolve, ACCESS_TTL_SECONDS * 1000 + 200));
+    const before = cliConnectsTo('idp.test:443');
+    const token = await runCli(proxied, 'token');
+    expect(token.code, token.stderr).toBe(0);
+    expect(token.stdout.trim()).toMatch(/^\S{16,}$/);
+    expect(tokenRequests()).toBe(2);
+    expect(cliConnectsTo('idp.test:443')).toBeGreaterThan(before);
+    const refresh = emulator.log.filter((r) => r.path === '/token').at(-1);
+    expect(new URLSearchParams(refresh?.body).get('grant_type')).toBe('refresh_token');
+  });
+
+  it('honours NO_PROXY: the provider, asked for directly, cannot be reached (network error, nothing through the proxy)', async () => {
+    const before = cliRecords().length;
+    const direct = await runCli(env({ HTTPS_PROXY: cliProxyUrl(), NO_PROXY: 'idp.test' }), 'login', '--provider', 'corp');
+    expect(direct.code).toBe(1);
+    expect(direct.stderr).toMatch(/Could not load the provider configuration: the provider could not be reached/);
+    expect(direct.stderr).toMatch(/Check your network connection/);
+    expect(cliRecords().length).toBe(before);
+  });
+});
