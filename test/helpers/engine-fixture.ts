@@ -12,6 +12,8 @@ export interface RecordedRequest {
   url: string;
   method: string;
   grantType?: string;
+  /** When it was sent (Date.now()), for tests of how requests are paced. */
+  at?: number;
   /**
    * The provider asked for a DPoP nonce first (RFC 9449 §8: `use_dpop_nonce`) and the client sent the request
    * again with it. Such an answer comes before the grant is looked at: nothing was spent.
@@ -26,7 +28,7 @@ export function recordingFetch(): { fetch: typeof fetch; requests: RecordedReque
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const body = init?.body;
     const grantType = body instanceof URLSearchParams ? body.get('grant_type') ?? undefined : typeof body === 'string' ? new URLSearchParams(body).get('grant_type') ?? undefined : undefined;
-    const request: RecordedRequest = { url, method: init?.method ?? 'GET', ...(grantType ? { grantType } : {}) };
+    const request: RecordedRequest = { url, method: init?.method ?? 'GET', at: Date.now(), ...(grantType ? { grantType } : {}) };
     requests.push(request);
     const response = await fetch(input, init);
     if (grantType && response.status === 400 && response.headers.has('dpop-nonce')) {

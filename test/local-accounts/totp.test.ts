@@ -11,7 +11,7 @@ import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { createLatchkey, type Latchkey } from '../../src/main/app';
 import { base32Decode, base32Encode } from '../../src/main/auth/totp/base32';
-import { qrSvg } from '../../src/main/auth/totp/qr-svg';
+import { qrSvg } from '../../src/main/auth/qr/qr-svg';
 import { hotp, matchTotp, totp, totpStep } from '../../src/main/auth/totp/totp';
 import { SecretVault } from '../../src/main/store/secrets';
 import { assertCliBuilt } from '../helpers/cli-runner';

@@ -20,8 +20,18 @@ export function describeProviderCapabilities(provider: ResolvedProvider): string
   lines.push(`redirect URI${uris.length === 1 ? '' : 's'}: ${uris.join(', ')}`);
   lines.push(`stays signed in: ${refreshWords(provider)}`);
   lines.push(`sign-out: ${revocationWords(provider)}; ${provider.endSession.offered ? "the provider's sign-out page where it has one" : 'no provider sign-out page'}`);
+  lines.push(`sign-in on another device: ${deviceWords(provider)}`);
   if (!provider.pkce) lines.push('warning: PKCE is off (pkce: false)');
   return lines;
+}
+
+function deviceWords(provider: ResolvedProvider): string {
+  if (provider.embedded) return 'yes (latchkey login --device)';
+  const preset = provider.preset ? PROVIDER_PRESETS[provider.preset] : undefined;
+  if (preset) return `yes (latchkey login --device). ${preset.deviceRegistration}`;
+  if (provider.deviceFlow === false) return 'no (no device_authorization_endpoint)';
+  if (provider.deviceFlow === true) return 'yes (latchkey login --device)';
+  return "where the provider's discovery document names a device_authorization_endpoint (latchkey login --device)";
 }
 
 function refreshWords(provider: ResolvedProvider): string {

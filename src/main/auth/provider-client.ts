@@ -13,7 +13,7 @@ import * as oidc from 'openid-client';
 import { AuthError } from '../../shared/errors';
 import { isSecureOrLoopback } from './loopback-hosts';
 import { translateOidcError } from './oidc-errors';
-import { guardedFetch, githubTokenEndpointFetch } from './provider-fetch';
+import { deviceAuthorizationFetch, guardedFetch, githubTokenEndpointFetch } from './provider-fetch';
 import { MICROSOFT_CONSUMERS_TENANT_ID, type MetadataSource } from './provider-presets';
 import { chooseTokenEndpointAuthMethod, type ResolvedProvider, type TokenEndpointAuthMethod } from './provider-resolution';
 
@@ -54,12 +54,15 @@ const ENDPOINT_FIELDS = [
 export async function createProviderClient(provider: ResolvedProvider, options: ProviderClientOptions = {}): Promise<ProviderClient> {
   const fetchImpl = guardedFetch(options.fetch ?? fetch);
   const timeoutSeconds = options.timeoutSeconds ?? 15;
-  const metadata = await loadMetadata(provider.metadata, provider.clientId, fetchImpl, timeoutSeconds);
+  const loaded = await loadMetadata(provider.metadata, provider.clientId, fetchImpl, timeoutSeconds);
+  // A preset's documented device endpoint (RFC 8628) when its metadata does not name one.
+  const metadata = loaded.device_authorization_endpoint === undefined && provider.deviceAuthorizationEndpoint ? { ...loaded, device_authorization_endpoint: provider.deviceAuthorizationEndpoint } : loaded;
   checkEndpoints(provider, metadata);
   checkPkceSupport(provider, metadata);
   const method = chooseTokenEndpointAuthMethod(provider, metadata.token_endpoint_auth_methods_supported);
   const clientAuth = clientAuthentication(method, provider.clientSecret);
-  const requestFetch = provider.quirks.githubTokenEndpoint && metadata.token_endpoint ? githubTokenEndpointFetch(fetchImpl, metadata.token_endpoint) : fetchImpl;
+  const tokenFetch = provider.quirks.githubTokenEndpoint && metadata.token_endpoint ? githubTokenEndpointFetch(fetchImpl, metadata.token_endpoint) : fetchImpl;
+  const requestFetch = metadata.device_authorization_endpoint ? deviceAuthorizationFetch(tokenFetch, metadata.device_authorization_endpoint) : tokenFetch;
   const insecureAllowed = ENDPOINT_FIELDS.some((field) => {
     const value = metadata[field];
     return typeof value === 'string' && new URL(value).protocol === 'http:';

@@ -6,8 +6,14 @@
  * PKCE verifier or tokens over plain http to another host.
  *
  * GitHub's token endpoint answers form-encoded unless asked for JSON, and reports errors with HTTP 200 and an
- * `error` field (its documented behaviour). openid-client expects RFC 6749 §5.2: the adapter turns such an
+ * `error` field (its documented behaviour), polling of its device flow included (`authorization_pending`,
+ * `slow_down` with a new `interval`, `expired_token`, `access_denied`, `incorrect_device_code`,
+ * `device_flow_disabled`). openid-client expects RFC 6749 §5.2 / RFC 8628 §3.5: the adapter turns such an
  * answer into a 400 with the matching OAuth error, so the one error translation (oidc-errors.ts) applies.
+ *
+ * Device authorization answers (RFC 8628 §3.2) get the same treatment for every provider: asked for as JSON,
+ * read when form-encoded (GitHub), numbers sent as text made numbers, and Google's `verification_url`
+ * (its documented name) read as `verification_uri`.
  */
 import { AuthError } from '../../shared/errors';
 import { isSecureOrLoopback } from './loopback-hosts';
@@ -40,7 +46,79 @@ const GITHUB_TOKEN_ERRORS: Record<string, string> = {
   redirect_uri_mismatch: 'invalid_grant',
   incorrect_client_credentials: 'invalid_client',
   unverified_user_email: 'access_denied',
+  // Device flow (RFC 8628 names pass through as they are: authorization_pending, slow_down, expired_token,
+  // access_denied).
+  incorrect_device_code: 'invalid_grant',
+  device_flow_disabled: 'unauthorized_client',
 };
+
+/** Fields that arrive as text in a form-encoded answer but are numbers. */
+const NUMERIC_FIELDS = ['expires_in', 'refresh_token_expires_in', 'interval'];
+
+function numbersFromText(body: Record<string, unknown>): void {
+  for (const field of NUMERIC_FIELDS) {
+    if (typeof body[field] === 'string' && /^\d+$/.test(body[field] as string)) body[field] = Number(body[field]);
+  }
+}
+
+/**
+ * A GitHub token endpoint answer in RFC 6749 / RFC 8628 terms: an `error` becomes the standard code with a
+ * 400 (GitHub sends 200), numbers sent as text become numbers. Other fields (a slow_down's `interval`) stay.
+ */
+export function githubTokenAnswer(status: number, body: Record<string, unknown>): { status: number; body: Record<string, unknown> } {
+  const adapted = { ...body };
+  let adaptedStatus = status;
+  if (typeof adapted.error === 'string') {
+    adapted.error = GITHUB_TOKEN_ERRORS[adapted.error] ?? adapted.error;
+    if (adaptedStatus < 400) adaptedStatus = 400;
+  }
+  numbersFromText(adapted);
+  return { status: adaptedStatus, body: adapted };
+}
+
+/**
+ * A device authorization answer in RFC 8628 §3.2 terms: Google's `verification_url` as `verification_uri`
+ * (when the standard name is absent), numbers sent as text as numbers. Everything else stays as sent.
+ */
+export function deviceAuthorizationAnswer(body: Record<string, unknown>): Record<string, unknown> {
+  const adapted = { ...body };
+  if (adapted.verification_uri === undefined && typeof adapted.verification_url === 'string') adapted.verification_uri = adapted.verification_url;
+  numbersFromText(adapted);
+  return adapted;
+}
+
+/** The body of an answer: JSON, or form-encoded (GitHub without `Accept: application/json`); undefined otherwise. */
+function parseAnswer(text: string, contentType: string): Record<string, unknown> | undefined {
+  if (contentType.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isEndpoint(input: Parameters<Fetch>[0], target: URL): boolean {
+  const url = urlOf(input);
+  return url.origin === target.origin && url.pathname === target.pathname;
+}
+
+/** Wraps `base` so that answers of the device authorization endpoint look like RFC 8628 §3.2 answers. */
+export function deviceAuthorizationFetch(base: Fetch, endpoint: string): Fetch {
+  const target = new URL(endpoint);
+  return async (input, init) => {
+    if (!isEndpoint(input, target)) return base(input, init);
+    const headers = new Headers(init?.headers);
+    headers.set('accept', 'application/json');
+    const response = await base(input, { ...init, headers });
+    const text = await response.text();
+    if (text.length > MAX_TOKEN_ANSWER_BYTES) return new Response(null, { status: 502 });
+    const body = parseAnswer(text, response.headers.get('content-type') ?? '');
+    if (!body) return new Response(text, { status: response.status, headers: response.headers });
+    const adapted = response.status === 200 ? deviceAuthorizationAnswer(body) : body;
+    return new Response(JSON.stringify(adapted), { status: response.status, headers: { 'content-type': 'application/json' } });
+  };
+}
 
 /** Most a token answer may be; anything larger is not a token answer. */
 const MAX_TOKEN_ANSWER_BYTES = 256 * 1024;
@@ -49,35 +127,15 @@ const MAX_TOKEN_ANSWER_BYTES = 256 * 1024;
 export function githubTokenEndpointFetch(base: Fetch, tokenEndpoint: string): Fetch {
   const target = new URL(tokenEndpoint);
   return async (input, init) => {
-    const url = urlOf(input);
-    if (url.origin !== target.origin || url.pathname !== target.pathname) return base(input, init);
+    if (!isEndpoint(input, target)) return base(input, init);
     const headers = new Headers(init?.headers);
     headers.set('accept', 'application/json');
     const response = await base(input, { ...init, headers });
     const text = await response.text();
     if (text.length > MAX_TOKEN_ANSWER_BYTES) return new Response(null, { status: 502 });
-    let body: Record<string, unknown> | undefined;
-    const type = response.headers.get('content-type') ?? '';
-    if (type.includes('application/x-www-form-urlencoded')) {
-      body = Object.fromEntries(new URLSearchParams(text));
-    } else {
-      try {
-        const parsed: unknown = JSON.parse(text);
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
-      } catch {
-        body = undefined;
-      }
-    }
+    const body = parseAnswer(text, response.headers.get('content-type') ?? '');
     if (!body) return new Response(text, { status: response.status, headers: response.headers });
-    let status = response.status;
-    if (typeof body.error === 'string') {
-      body.error = GITHUB_TOKEN_ERRORS[body.error] ?? body.error;
-      if (status < 400) status = 400;
-    }
-    // Numbers arrive as text in a form-encoded answer.
-    for (const field of ['expires_in', 'refresh_token_expires_in']) {
-      if (typeof body[field] === 'string' && /^\d+$/.test(body[field] as string)) body[field] = Number(body[field]);
-    }
-    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+    const adapted = githubTokenAnswer(response.status, body);
+    return new Response(JSON.stringify(adapted.body), { status: adapted.status, headers: { 'content-type': 'application/json' } });
   };
 }

@@ -31,6 +31,8 @@ export interface StaticEndpoints {
   revocation_endpoint?: string;
   userinfo_endpoint?: string;
   end_session_endpoint?: string;
+  /** RFC 8628: where a sign-in on another device starts. */
+  device_authorization_endpoint?: string;
 }
 
 /** How the person's profile is read after the code exchange. */
@@ -100,6 +102,13 @@ export interface PresetDefinition {
   registration: string;
   /** Whether the provider compares the redirect URI's port (then `redirect_uri` must be pinned). */
   redirectPort: 'any' | 'exact';
+  /**
+   * The provider's device authorization endpoint (RFC 8628), from its documentation: sign-in on another device
+   * is offered for it without loading its metadata, and the endpoint fills in when the metadata lacks it.
+   */
+  deviceAuthorizationEndpoint(input: PresetInput): string;
+  /** What the device flow needs at the provider, in one sentence (README, `latchkey providers`). */
+  deviceRegistration: string;
 }
 
 function trimSlash(url: string): string {
@@ -131,6 +140,8 @@ export const PROVIDER_PRESETS: Readonly<Record<PresetName, PresetDefinition>> = 
     fields: [],
     registration: 'Google Cloud console → Credentials → OAuth client ID → "Desktop app" (redirects to http://127.0.0.1 on any port need no registration); copy the client ID and secret.',
     redirectPort: 'any',
+    deviceAuthorizationEndpoint: () => 'https://oauth2.googleapis.com/device/code',
+    deviceRegistration: 'Sign-in on another device needs its own client: Google Cloud console → Credentials → OAuth client ID → "TVs and Limited Input devices", with its client ID and secret in a provider entry of its own (Google allows only the openid, email and profile scopes there).',
   },
   microsoft: {
     label: 'Microsoft',
@@ -155,6 +166,8 @@ export const PROVIDER_PRESETS: Readonly<Record<PresetName, PresetDefinition>> = 
     fields: ['tenant', 'authority'],
     registration: 'Microsoft Entra admin center → App registrations → Authentication → "Mobile and desktop applications" with the redirect URI http://127.0.0.1/callback (Entra ignores the port of loopback URIs); "Allow public client flows".',
     redirectPort: 'any',
+    deviceAuthorizationEndpoint: (input) => `${trimSlash(input.authority ?? MICROSOFT_DEFAULT_AUTHORITY)}/${encodeURIComponent(input.tenant ?? 'common')}/oauth2/v2.0/devicecode`,
+    deviceRegistration: 'Sign-in on another device uses the same registration: "Allow public client flows" must be on.',
   },
   github: {
     label: 'GitHub',
@@ -167,7 +180,11 @@ export const PROVIDER_PRESETS: Readonly<Record<PresetName, PresetDefinition>> = 
       return {
         type: 'static',
         issuer: host,
-        endpoints: { authorization_endpoint: `${host}/login/oauth/authorize`, token_endpoint: `${host}/login/oauth/access_token` },
+        endpoints: {
+          authorization_endpoint: `${host}/login/oauth/authorize`,
+          token_endpoint: `${host}/login/oauth/access_token`,
+          device_authorization_endpoint: `${host}/login/device/code`,
+        },
       };
     },
     profile: (input) => ({ type: 'github', apiBase: githubApiBase(input.host) }),
@@ -180,6 +197,8 @@ export const PROVIDER_PRESETS: Readonly<Record<PresetName, PresetDefinition>> = 
     fields: ['host'],
     registration: 'GitHub → Settings → Developer settings → OAuth Apps (or GitHub Apps) → New, with the callback URL http://127.0.0.1/callback (GitHub lets the port of a loopback callback vary).',
     redirectPort: 'any',
+    deviceAuthorizationEndpoint: (input) => `${trimSlash(input.host ?? GITHUB_DEFAULT_HOST)}/login/device/code`,
+    deviceRegistration: 'Sign-in on another device: tick "Enable Device Flow" in the app\'s settings; the code is entered at /login/device of the GitHub host.',
   },
 };
 

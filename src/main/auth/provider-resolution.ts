@@ -59,6 +59,14 @@ export interface ResolvedProvider {
   quirks: PresetDefinition['quirks'];
   /** What to show as "issuer" (summaries, `latchkey providers`). */
   displayIssuer: string;
+  /**
+   * Sign-in on another device (RFC 8628), as known without the network: `true` when the provider has a
+   * device authorization endpoint (demo provider, presets, an explicit device_authorization_endpoint),
+   * `false` when it cannot have one (written-out endpoints without it), absent when only its metadata can tell.
+   */
+  deviceFlow?: boolean;
+  /** The device authorization endpoint to use when the provider's metadata names none (presets). */
+  deviceAuthorizationEndpoint?: string;
 }
 
 export interface ResolutionContext {
@@ -111,6 +119,7 @@ export function resolveProvider(name: string, entry: ProviderConfig, context: Re
       dpop: entry.dpop ?? 'auto',
       quirks: {},
       displayIssuer: context.embeddedIssuer,
+      deviceFlow: true,
     };
   }
   return resolveRemote(name, entry);
@@ -145,6 +154,7 @@ function resolveRemote(name: string, entry: RemoteProviderConfig): ResolvedProvi
     if (entry.revocation_endpoint) endpoints.revocation_endpoint = entry.revocation_endpoint;
     if (entry.userinfo_endpoint) endpoints.userinfo_endpoint = entry.userinfo_endpoint;
     if (entry.end_session_endpoint) endpoints.end_session_endpoint = entry.end_session_endpoint;
+    if (entry.device_authorization_endpoint) endpoints.device_authorization_endpoint = entry.device_authorization_endpoint;
     metadata = { ...metadata, endpoints };
   }
   const endSession = preset
@@ -173,6 +183,14 @@ function resolveRemote(name: string, entry: RemoteProviderConfig): ResolvedProvi
   if (entry.token_endpoint_auth_method !== undefined) resolved.tokenEndpointAuthMethod = entry.token_endpoint_auth_method;
   if (preset?.selectAccountPrompt) resolved.selectAccountPrompt = preset.selectAccountPrompt;
   if (entry.post_logout_redirect_uri !== undefined) resolved.postLogoutRedirectUri = entry.post_logout_redirect_uri;
+  if (preset) {
+    resolved.deviceFlow = true;
+    resolved.deviceAuthorizationEndpoint = metadata.type === 'static' && metadata.endpoints.device_authorization_endpoint
+      ? metadata.endpoints.device_authorization_endpoint
+      : preset.deviceAuthorizationEndpoint(presetInput);
+  } else if (metadata.type === 'static') {
+    resolved.deviceFlow = metadata.endpoints.device_authorization_endpoint !== undefined;
+  }
   return resolved;
 }
 

@@ -96,6 +96,7 @@ export class ProviderRegistry {
         summary.issuer = provider.displayIssuer;
         summary.redirectUris = provider.redirects.map(describeRedirect);
         summary.details = describeProviderCapabilities(provider);
+        if (provider.deviceFlow !== undefined) summary.deviceFlow = provider.deviceFlow;
         if (!provider.pkce) summary.warning = 'PKCE is switched off for this provider (pkce: false): another program on this computer could take over a sign-in.';
       }
       return summary;

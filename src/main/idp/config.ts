@@ -1,12 +1,14 @@
 /**
  * The oidc-provider configuration of the demo provider: one public native client (Latchkey), PKCE
- * required, rotating refresh tokens, revocation, userinfo, RP-initiated logout and DPoP (RFC 9449, with
- * server nonces), with the demo users.
+ * required, rotating refresh tokens, revocation, userinfo, RP-initiated logout, DPoP (RFC 9449, with
+ * server nonces) and sign-in on another device (RFC 8628, with its code and confirmation pages), with the demo
+ * users.
  */
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { fileAdapterFactory } from './file-adapter';
 import type { FileStore } from './file-store';
-import { errorPage, logoutConfirmPage, signedOutPage } from './pages';
+import { PAGE_CSP } from './html';
+import { deviceCodePage, deviceConfirmPage, deviceDonePage, errorPage, logoutConfirmPage, signedOutPage, type DeviceCodeProblem } from './pages';
 import type { ProviderKeys } from './keys';
 import { makeFindAccount } from './users';
 
@@ -26,6 +28,8 @@ export interface ConfigurationInput {
   refreshTokenTtlSeconds: number;
   /** 32 bytes; the demo API uses the same secret, so one nonce serves the whole origin (dpop-nonce.ts). */
   dpopNonceSecret: Buffer;
+  /** How long a device code (RFC 8628) can be entered. */
+  deviceCodeTtlSeconds: number;
 }
 
 function html(ctx: KoaContextWithOIDC, body: string): void {
@@ -33,6 +37,22 @@ function html(ctx: KoaContextWithOIDC, body: string): void {
   ctx.set('Cache-Control', 'no-store');
   ctx.body = body;
 }
+
+/** The device pages are the provider's own, with the same policy as its other pages: no scripts. */
+function devicePage(ctx: KoaContextWithOIDC, body: string): void {
+  ctx.set('Content-Security-Policy', PAGE_CSP);
+  html(ctx, body);
+}
+
+/** Which problem sends the person back to the code page (oidc-provider's re-render errors, by name). */
+function deviceCodeProblem(err: Error | undefined): DeviceCodeProblem | undefined {
+  if (err === undefined) return undefined;
+  if (err.name === 'AbortedError') return 'aborted';
+  if (['NoCodeError', 'NotFoundError', 'ExpiredError', 'AlreadyUsedError'].includes(err.name)) return 'wrong_code';
+  return 'failed';
+}
+
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 export function buildConfiguration(input: ConfigurationInput): Configuration {
   return {
@@ -43,7 +63,7 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
         client_name: DEMO_CLIENT_NAME,
         application_type: 'native',
         token_endpoint_auth_method: 'none',
-        grant_types: ['authorization_code', 'refresh_token'],
+        grant_types: ['authorization_code', 'refresh_token', DEVICE_CODE_GRANT],
         response_types: ['code'],
         redirect_uris: [DEMO_REDIRECT_URI],
         post_logout_redirect_uris: [DEMO_POST_LOGOUT_REDIRECT_URI],
@@ -73,6 +93,7 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
     ttl: {
       AccessToken: input.accessTokenTtlSeconds,
       AuthorizationCode: 60,
+      DeviceCode: input.deviceCodeTtlSeconds,
       IdToken: 60 * 60,
       // Rotation gives each new refresh token a fresh lifetime: a session lasts as long as it is used.
       RefreshToken: input.refreshTokenTtlSeconds,
@@ -89,6 +110,18 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
         allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
       },
       userinfo: { enabled: true },
+      // Sign-in on another device (RFC 8628): the code page, its confirmation (Continue / Abort) and the end page.
+      // The code is entered in the provider's own pages; login and consent are the usual interactions.
+      deviceFlow: {
+        enabled: true,
+        userCodeInputSource: (ctx, form, _out, err) => {
+          const problem = deviceCodeProblem(err);
+          devicePage(ctx, deviceCodePage(form, ...(problem === undefined ? [] : [problem])));
+        },
+        userCodeConfirmSource: (ctx, form, client, _deviceInfo, userCode) =>
+          devicePage(ctx, deviceConfirmPage(form, { clientName: client.clientName ?? client.clientId, userCode })),
+        successSource: (ctx) => devicePage(ctx, deviceDonePage(ctx.oidc.client?.clientName ?? DEMO_CLIENT_NAME)),
+      },
       // Tokens requested with a DPoP proof are bound to its key (a public client's refresh token too), and every
       // proof must carry a current server nonce, so clients are exercised on use_dpop_nonce as well.
       dPoP: { enabled: true, nonceSecret: input.dpopNonceSecret, requireNonce: () => true },

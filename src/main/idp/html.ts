@@ -16,7 +16,7 @@ export function escapeHtml(value: unknown): string {
  * Which page this is, written as `data-latchkey-idp` on <body>: lets tests (and people debugging) tell
  * the provider's pages apart without reading prose.
  */
-export type PageKind = 'home' | 'login' | 'consent' | 'error' | 'logout' | 'signed-out';
+export type PageKind = 'home' | 'login' | 'consent' | 'error' | 'logout' | 'signed-out' | 'device-code' | 'device-confirm' | 'device-done';
 
 /** No scripts, no outside resources: styles inline, images from the provider itself. */
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -38,6 +38,9 @@ const STYLE = `
   .hint { margin-top: 1.5rem; padding: .6rem .8rem; border-radius: 6px; background: #eff6ff; color: #1e3a8a; font-size: .9rem; }
   ul.scopes { padding-left: 1.2rem; }
   code { font-family: ui-monospace, monospace; }
+  .user-code { margin: 1rem 0; padding: .8rem; border-radius: 8px; background: #f3f4f6; text-align: center;
+               font: 700 2rem/1.2 ui-monospace, monospace; letter-spacing: .12em; }
+  input[name="user_code"] { text-transform: uppercase; text-align: center; font: 600 1.4rem ui-monospace, monospace; letter-spacing: .1em; }
 `;
 
 /** A whole page. `bodyHtml` must already be escaped (it is built from the helpers in this folder). */

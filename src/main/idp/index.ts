@@ -7,6 +7,7 @@ import type { EventEmitter } from 'node:events';
 import { createServer, type RequestListener } from 'node:http';
 import Provider from 'oidc-provider';
 import { buildConfiguration } from './config';
+import { devicePacing } from './device-pacing';
 import { DpopNonces, dpopNonceSecret } from './dpop-nonce';
 import { FileStore } from './file-store';
 import { loadOrCreateKeys } from './keys';
@@ -33,8 +34,19 @@ export interface DemoProviderOptions {
   accessTokenTtlSeconds?: number;
   /** Default 30 days. */
   refreshTokenTtlSeconds?: number;
+  /** Sign-in on another device (RFC 8628): how long a code lasts and how often a device may ask about it. */
+  deviceFlow?: DeviceFlowOptions;
   /** Receives operational lines; never given a secret. */
   log?: (line: string) => void;
+}
+
+export interface DeviceFlowOptions {
+  /** How long a device code can be entered. Default 600. */
+  codeTtlSeconds?: number;
+  /** The `interval` the device authorization answer names. Default 5 (RFC 8628's default). */
+  intervalSeconds?: number;
+  /** Polls closer together than this are told to slow down. Default: the interval. */
+  minimumPollSeconds?: number;
 }
 
 export interface DemoProvider {
@@ -81,6 +93,14 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<D
         accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 60 * 60,
         refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 30 * 24 * 60 * 60,
         dpopNonceSecret: nonceSecret,
+        deviceCodeTtlSeconds: options.deviceFlow?.codeTtlSeconds ?? 600,
+      }),
+    );
+    provider.use(
+      devicePacing({
+        intervalSeconds: options.deviceFlow?.intervalSeconds ?? 5,
+        ...(options.deviceFlow?.minimumPollSeconds === undefined ? {} : { minimumPollSeconds: options.deviceFlow.minimumPollSeconds }),
+        forgetAfterSeconds: options.deviceFlow?.codeTtlSeconds ?? 600,
       }),
     );
     provider.on('server_error', (_ctx: unknown, error: Error) => log(`demo provider: server error: ${error.name}: ${error.message}`));

@@ -127,3 +127,61 @@ export function homePage(issuer: string): string {
 ${demoUsersLine()}`,
   );
 }
+
+/** Why the code page is shown again (oidc-provider's re-render errors, by name). */
+export type DeviceCodeProblem = 'wrong_code' | 'aborted' | 'failed';
+
+const DEVICE_CODE_PROBLEMS: Record<DeviceCodeProblem, string> = {
+  wrong_code: 'That code is not valid (mistyped, expired or already used). Check the code Latchkey shows and try again.',
+  aborted: 'The sign-in was cancelled. Latchkey on the other device has been told.',
+  failed: 'Something went wrong with that code. Start again in Latchkey.',
+};
+
+/**
+ * Sign-in on another device (RFC 8628), step 1: enter the code Latchkey shows. `formHtml` is the form
+ * oidc-provider generates (it carries the xsrf token and the code field); the button submits it.
+ */
+export function deviceCodePage(formHtml: string, problem?: DeviceCodeProblem): string {
+  const message = problem === undefined ? '' : `<p class="error" role="alert">${escapeHtml(DEVICE_CODE_PROBLEMS[problem])}</p>`;
+  return page(
+    'device-code',
+    'Enter the code',
+    `<h1>Sign in on another device</h1>
+${message}
+<p>Enter the code that Latchkey shows on the device you are signing in on.</p>
+${formHtml}
+<div class="buttons"><button type="submit" form="op.deviceInputForm">Continue</button></div>`,
+  );
+}
+
+export interface DeviceConfirmPageInput {
+  clientName: string;
+  userCode: string;
+}
+
+/** Step 2: is this the code on the other device? Continue signs in; Abort tells that device "refused". */
+export function deviceConfirmPage(formHtml: string, input: DeviceConfirmPageInput): string {
+  return page(
+    'device-confirm',
+    'Confirm the code',
+    `<h1>Sign in to ${escapeHtml(input.clientName)} on another device?</h1>
+<p>Continue only if the device you are signing in on shows this code:</p>
+<p class="user-code" data-user-code>${escapeHtml(input.userCode)}</p>
+<p class="hint">If you did not start this sign-in, or the code differs, choose Abort: someone may be trying to get you to sign them in.</p>
+${formHtml}
+<div class="buttons">
+<button type="submit" form="op.deviceConfirmForm" autofocus>Continue</button>
+<button type="submit" form="op.deviceConfirmForm" name="abort" value="yes" class="secondary">Abort</button>
+</div>`,
+  );
+}
+
+/** Step 3: done here; the other device finishes by itself. */
+export function deviceDonePage(clientName: string): string {
+  return page(
+    'device-done',
+    'Signed in',
+    `<h1>You are signed in to ${escapeHtml(clientName)} on the other device</h1>
+<p>${escapeHtml(clientName)} picks it up within a few seconds. You can close this page.</p>`,
+  );
+}

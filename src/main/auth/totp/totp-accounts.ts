@@ -11,7 +11,7 @@ import type { AccountRecord } from '../../store/schema';
 import { verifyPassword } from '../local-accounts/passwords';
 import type { SessionCore } from '../session-core';
 import { base32Decode, base32Encode } from './base32';
-import { qrSvg } from './qr-svg';
+import { qrSvg } from '../qr/qr-svg';
 import { matchTotp } from './totp';
 import { deleteTotp, readTotp, recoveryDigest, writeTotp } from './totp-vault';
 

@@ -1,5 +1,6 @@
 /**
- * A QR code encoder (ISO/IEC 18004) for the `otpauth://` URI an authenticator app scans: byte mode, error
+ * A QR code encoder (ISO/IEC 18004) for the `otpauth://` URI an authenticator app scans and the verification
+ * page of a sign-in on another device (RFC 8628) that a phone opens: byte mode, error
  * correction level M, the smallest version (1-40) that holds the text, one fixed mask pattern (decoders read
  * any of the eight; the mask is named in the format bits). Written here because no dependency may be added;
  * its output is checked by decoding it with zbar in the tests. Returns the module matrix (true = dark), without
