@@ -28,6 +28,8 @@ Commands:
   accounts [--json]                list the accounts in config.yaml
 ${ACCOUNT_USAGE.trimEnd()}
 ${API_USAGE.trimEnd()}
+  doctor [--json]                  check this computer: keychain, data folder, config.yaml, redirect ports,
+                                   each provider through the proxy in effect, the clock (exit 1 on a problem)
   idp [--port N]                   run the built-in demo identity provider in the foreground
 
 Options:
@@ -53,6 +55,7 @@ const COMMANDS: Record<string, { run: (context: CommandContext) => Promise<numbe
       );
     },
   },
+  doctor: { run: async (context) => (await import('./commands/doctor')).doctor(context) },
   idp: { run: async (context) => (await import('./commands/idp')).idp(context) },
 };
 

@@ -5,7 +5,8 @@
  * is never looked up in DNS. Chromium, playing the system browser, reaches it through the same proxy
  * (--proxy-server), while the loopback redirect back to Latchkey bypasses the proxy as Chromium's implicit
  * rules say. A sign-in, `status` and a `token` refresh work with HTTPS_PROXY set and the proxy sees the
- * provider's host for each; with NO_PROXY=idp.test the same sign-in fails with a network error.
+ * provider's host for each; with NO_PROXY=idp.test the same sign-in fails with a network error. `latchkey
+ * doctor` reaches the provider the same way and says which proxy applies.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -114,6 +115,22 @@ describe('latchkey behind a proxy', () => {
     expect(cliConnectsTo('idp.test:443')).toBeGreaterThan(before);
     const refresh = emulator.log.filter((r) => r.path === '/token').at(-1);
     expect(new URLSearchParams(refresh?.body).get('grant_type')).toBe('refresh_token');
+  });
+
+  it('latchkey doctor reaches the provider through the proxy and names it without its credentials', async () => {
+    const before = cliConnectsTo('idp.test:443');
+    const result = await runCli(env({ HTTPS_PROXY: cliProxyUrl() }), 'doctor');
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toContain('discovery document loaded: https://idp.test/.well-known/openid-configuration');
+    expect(result.stdout).toContain(`requests go through the proxy http://127.0.0.1:${proxy.port}/`);
+    expect(result.stdout).toMatch(/\[ok\] Clock against "corp"/);
+    expect(result.stdout).not.toContain('proxy-pass');
+    expect(cliConnectsTo('idp.test:443')).toBe(before + 1);
+
+    const bypassed = await runCli(env({ HTTPS_PROXY: cliProxyUrl(), NO_PROXY: 'idp.test' }), 'doctor');
+    expect(bypassed.code).toBe(1);
+    expect(bypassed.stdout).toContain('https://idp.test/.well-known/openid-configuration could not be reached: the host name could not be resolved');
+    expect(bypassed.stdout).toContain('requests go directly (NO_PROXY names it)');
   });
 
   it('honours NO_PROXY: the provider, asked for directly, cannot be reached (network error, nothing through the proxy)', async () => {
