@@ -13,6 +13,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { ErrorInfo } from '../../shared/errors';
 import type { AccountSummary, SignOutResult } from '../../shared/session';
 import { ConfigProblemScreen } from './components/ConfigProblemScreen';
+import { DeviceSignInScreen } from './components/DeviceSignInScreen';
 import type { SignedOutAccount } from './components/EndSessionOffer';
 import { ErrorView } from './components/ErrorView';
 import { SignInScreen } from './components/SignInScreen';
@@ -65,6 +66,22 @@ export function App() {
     );
   }, []);
 
+  // Sign-in on another device: the code to enter arrives as state.deviceSignIn; this resolves at the end.
+  const signInWithDevice = useCallback((provider: string) => {
+    setPendingProvider(provider);
+    setLastProvider(provider);
+    setSignInError(null);
+    setErrorDismissed(false);
+    setSignedOut(null);
+    window.latchkey.session.signInWithDevice(provider).then(
+      () => setPendingProvider(null),
+      (cause: unknown) => {
+        setPendingProvider(null);
+        setSignInError(toErrorInfo(cause));
+      },
+    );
+  }, []);
+
   const onSignedOut = useCallback((result: SignOutResult, account: AccountSummary) => {
     // Worth a notice when there is a provider sign-out page to offer, or something the person should know
     // (the provider did not revoke, or has no sign-out page).
@@ -106,6 +123,10 @@ export function App() {
     return <ConfigProblemScreen configPath={state.configPath} error={state.configError} />;
   }
 
+  if (state.deviceSignIn) {
+    return <DeviceSignInScreen progress={state.deviceSignIn} providerLabel={providerLabel(providers, state.deviceSignIn.provider)} />;
+  }
+
   if (state.signIn) {
     return <WaitingScreen progress={state.signIn} providerLabel={providerLabel(providers, state.signIn.provider)} />;
   }
@@ -141,6 +162,7 @@ export function App() {
       error={shownError}
       signedOut={signedOut}
       onSignIn={signIn}
+      onSignInWithDevice={signInWithDevice}
       onRetry={() => retryProvider && signIn(retryProvider)}
       onDismissError={() => setErrorDismissed(true)}
       onDismissSignedOut={() => setSignedOut(null)}

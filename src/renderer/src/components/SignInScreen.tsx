@@ -15,6 +15,8 @@ interface Props {
   error: ErrorInfo | null;
   signedOut: SignedOutAccount | null;
   onSignIn(provider: string): void;
+  /** Sign in on another device (RFC 8628), for providers that offer it. */
+  onSignInWithDevice?(provider: string): void;
   onRetry(): void;
   onDismissError(): void;
   onDismissSignedOut(): void;
@@ -39,7 +41,12 @@ export function SignInScreen(props: Props) {
         {onlyLocal ? null : props.providersError ? (
           <ErrorView error={props.providersError} />
         ) : (
-          <ProviderButtons providers={props.providers} pendingProvider={props.pendingProvider} onChoose={props.onSignIn} />
+          <ProviderButtons
+            providers={props.providers}
+            pendingProvider={props.pendingProvider}
+            onChoose={props.onSignIn}
+            {...(props.onSignInWithDevice ? { onChooseDevice: props.onSignInWithDevice } : {})}
+          />
         )}
         {!onlyLocal && <p className="muted small center">Your browser opens to sign you in; come back here when it's done.</p>}
       </section>
