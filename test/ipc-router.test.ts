@@ -98,6 +98,10 @@ class RecordingEngine implements SessionEngine {
     this.record('signIn', [provider]);
     return ALICE;
   }
+  async signInWithDevice(provider: string): Promise<AccountSummary> {
+    this.record('signInWithDevice', [provider]);
+    return ALICE;
+  }
   cancelSignIn(): void {
     this.record('cancelSignIn', []);
   }
@@ -194,6 +198,7 @@ describe('IPC router: happy paths', () => {
     { channel: 'session:reload', args: [], call: { method: 'reload', args: [] }, value: STATE },
     { channel: 'providers:list', args: [], call: { method: 'listProviders', args: [] }, value: PROVIDERS },
     { channel: 'session:sign-in', args: ['demo'], call: { method: 'signIn', args: ['demo'] }, value: ALICE },
+    { channel: 'session:sign-in-device', args: ['demo'], call: { method: 'signInWithDevice', args: ['demo'] }, value: ALICE },
     { channel: 'session:cancel-sign-in', args: [], call: { method: 'cancelSignIn', args: [] }, value: null },
     { channel: 'session:reopen-browser', args: [], call: { method: 'reopenBrowser', args: [] }, value: null },
     {

@@ -71,6 +71,12 @@ class MemoryEngine implements SessionEngine {
     this.emit();
     return ALICE;
   }
+  async signInWithDevice(provider: string): Promise<AccountSummary> {
+    this.received.push(['signInWithDevice', provider]);
+    this.state = stateWith([ALICE]);
+    this.emit();
+    return ALICE;
+  }
   cancelSignIn(): void {
     this.received.push(['cancelSignIn']);
   }

@@ -20,6 +20,8 @@ const USAGE = `Usage: latchkey <command> [options]
 
 Commands:
   login [--provider NAME]          sign in in your browser (default provider: demo, or the only one)
+  login --device [--provider NAME] sign in on another device: enter the code shown here (or scan the
+                                   QR code) on your phone or any computer
   providers                        list the providers: what to register there, redirect URIs, what works
   status [--json]                  is anyone signed in? exit 0 yes, 1 no (refreshes when needed)
   token [--account KEY]            print a valid access token, refreshing if needed
@@ -39,7 +41,9 @@ Options:
 
 /** Each command, loaded when it runs. The most positionals a command takes (the command included): 1. */
 const COMMANDS: Record<string, { run: (context: CommandContext) => Promise<number>; positionals?: number }> = {
-  login: { run: async (context) => (await import('./commands/login')).login(context) },
+  login: {
+    run: async (context) => (context.values.device === true ? (await import('./commands/login-device')).loginWithDevice(context) : (await import('./commands/login')).login(context)),
+  },
   providers: { run: async (context) => (await import('./commands/session-commands')).providers(context) },
   status: { run: async (context) => (await import('./commands/status')).status(context) },
   token: { run: async (context) => (await import('./commands/token')).token(context) },
@@ -89,6 +93,7 @@ function parse(argv: string[]): { values: CliValues; positionals: string[] } {
         port: { type: 'string' },
         json: { type: 'boolean', default: false },
         forget: { type: 'boolean', default: false },
+        device: { type: 'boolean', default: false },
         method: { type: 'string', short: 'X' },
         field: { type: 'string', short: 'f', multiple: true },
         input: { type: 'string' },

@@ -96,6 +96,7 @@ export function createLatchkeyApi(transport: IpcTransport, options: LatchkeyApiO
       get: () => call('session:get'),
       reload: () => call('session:reload'),
       signIn: (provider) => call('session:sign-in', provider),
+      signInWithDevice: (provider) => call('session:sign-in-device', provider),
       cancelSignIn: async () => {
         await call('session:cancel-sign-in');
       },
@@ -172,6 +173,7 @@ export function withBridgeSafeErrors(api: LatchkeyApi): LatchkeyApi {
       get: guard(api.session.get),
       reload: guard(api.session.reload),
       signIn: guard(api.session.signIn),
+      signInWithDevice: guard(api.session.signInWithDevice),
       cancelSignIn: guard(api.session.cancelSignIn),
       reopenBrowser: guard(api.session.reopenBrowser),
       switchAccount: guard(api.session.switchAccount),

@@ -13,7 +13,7 @@ import type { ApiBodyType, ApiDashboard, ApiResponse, ApiSummary } from './api';
 import { AUTH_ERROR_CODES, type ErrorInfo } from './errors';
 import { accountAnswerSchemas } from './accounts-ipc-answers';
 import type { IpcChannel, IpcEventName, IpcEvents, IpcValue } from './ipc';
-import type { AccountSummary, AuthEvent, ProviderMark, ProviderSummary, SessionState, SignInProgress, SignOutResult } from './session';
+import type { AccountSummary, AuthEvent, DeviceSignInProgress, ProviderMark, ProviderSummary, SessionState, SignInProgress, SignOutResult } from './session';
 
 /** `true` only when `Listed` covers every member of `Union`: an enum schema that forgets one fails to compile. */
 type Covers<Union, Listed> = [Exclude<Union, Listed>] extends [never] ? true : { missing: Exclude<Union, Listed> };
@@ -88,6 +88,7 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
     redirectUris: z.array(z.string()).optional(),
     warning: z.string().optional(),
     details: z.array(z.string()).optional(),
+    deviceFlow: z.boolean().optional(),
   });
 
   const signInProgress: z.ZodType<SignInProgress> = z.looseObject({
@@ -99,11 +100,23 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
     waitingHint: z.string().optional(),
   });
 
+  const deviceSignInProgress: z.ZodType<DeviceSignInProgress> = z.looseObject({
+    provider: z.string(),
+    userCode: z.string(),
+    verificationUri: z.string(),
+    verificationUriComplete: z.string().optional(),
+    qrSvg: z.string(),
+    startedAt: z.string(),
+    expiresAt: z.string(),
+    interval: z.number().positive(),
+  });
+
   const sessionState: z.ZodType<SessionState> = z.looseObject({
     phase: z.enum(PHASES),
     accounts: z.array(accountSummary),
     activeAccountKey: z.string().nullable(),
     signIn: signInProgress.nullable(),
+    deviceSignIn: deviceSignInProgress.optional(),
     lastSignInError: errorInfo.optional(),
     configError: errorInfo.optional(),
     configPath: z.string(),
@@ -151,6 +164,7 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
     'session:reload': sessionState,
     'providers:list': z.array(providerSummary),
     'session:sign-in': accountSummary,
+    'session:sign-in-device': accountSummary,
     'session:cancel-sign-in': z.null(),
     'session:reopen-browser': z.null(),
     'session:switch-account': z.null(),

@@ -25,6 +25,8 @@ export interface IpcContract extends AccountsIpcContract {
   'providers:list': { args: []; result: ProviderSummary[] };
   /** Resolves when the browser sign-in is done (signed in and persisted), cancelled or failed. */
   'session:sign-in': { args: [provider: string]; result: AccountSummary };
+  /** Resolves when the sign-in on another device (RFC 8628) is done; the code to enter arrives in the state. */
+  'session:sign-in-device': { args: [provider: string]; result: AccountSummary };
   'session:cancel-sign-in': { args: []; result: null };
   'session:reopen-browser': { args: []; result: null };
   'session:switch-account': { args: [accountKey: string]; result: null };
@@ -47,6 +49,7 @@ export const IPC_CHANNELS = [
   'session:reload',
   'providers:list',
   'session:sign-in',
+  'session:sign-in-device',
   'session:cancel-sign-in',
   'session:reopen-browser',
   'session:switch-account',
@@ -85,6 +88,8 @@ export interface LatchkeyApi {
     /** Reads config.yaml and the keychain again; resolves with the new state. */
     reload(): Promise<SessionState>;
     signIn(provider: string): Promise<AccountSummary>;
+    /** Sign-in on another device: the code and the page to enter it on appear as `deviceSignIn` in the state. */
+    signInWithDevice(provider: string): Promise<AccountSummary>;
     cancelSignIn(): Promise<void>;
     reopenBrowser(): Promise<void>;
     switchAccount(accountKey: string): Promise<void>;

@@ -60,6 +60,11 @@ export interface ProviderSummary {
   warning?: string;
   /** What to register at the provider and what works (refresh, revocation, sign-out page), line by line. */
   details?: string[];
+  /**
+   * Sign-in on another device (RFC 8628): true when the provider offers it, false when it cannot, absent when
+   * only its discovery document can tell (then trying is allowed and says so if it does not).
+   */
+  deviceFlow?: boolean;
 }
 
 /** A sign-in in progress: the browser is out. */
@@ -78,12 +83,34 @@ export interface SignInProgress {
   waitingHint?: string;
 }
 
+/**
+ * A sign-in on another device in progress: the code the person enters at the provider's page, where, and until
+ * when. Nothing secret: the device code that redeems the grant stays in the main process.
+ */
+export interface DeviceSignInProgress {
+  provider: string;
+  /** The code to enter (shown large). */
+  userCode: string;
+  verificationUri: string;
+  /** The page with the code already filled in, where the provider offers one (what the QR code holds). */
+  verificationUriComplete?: string;
+  /** The QR code of verificationUriComplete (or verificationUri) as an SVG drawing. */
+  qrSvg: string;
+  startedAt: string;
+  /** When the code stops working. */
+  expiresAt: string;
+  /** Seconds between two polls of the provider (raised when the provider asks to slow down). */
+  interval: number;
+}
+
 export interface SessionState {
   /** `config_invalid`: config.yaml must be fixed first; `configError` says where. */
   phase: 'ready' | 'config_invalid';
   accounts: AccountSummary[];
   activeAccountKey: string | null;
   signIn: SignInProgress | null;
+  /** A sign-in on another device in progress (RFC 8628): what to show. Absent when there is none. */
+  deviceSignIn?: DeviceSignInProgress;
   /** The outcome of the last sign-in attempt that failed, until the next attempt starts. */
   lastSignInError?: ErrorInfo;
   configError?: ErrorInfo;
@@ -137,7 +164,12 @@ export interface SessionEngine extends AccountsEngine {
   listProviders(): ProviderSummary[];
   /** Runs a whole browser sign-in; resolves when signed in and persisted, rejects with an AuthError. */
   signIn(provider: string): Promise<AccountSummary>;
-  /** Cancels the sign-in in progress, if any (its signIn() rejects with `cancelled`). */
+  /**
+   * Runs a whole sign-in on another device (RFC 8628): the code and the page to enter it on appear in the
+   * state (`deviceSignIn`); resolves when signed in and persisted, rejects with an AuthError.
+   */
+  signInWithDevice(provider: string): Promise<AccountSummary>;
+  /** Cancels the sign-in in progress, if any (its signIn() or signInWithDevice() rejects with `cancelled`). */
   cancelSignIn(): void;
   switchAccount(accountKey: string): Promise<void>;
   /** Forces a refresh of the account (default: active). */

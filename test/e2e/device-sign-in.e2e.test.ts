@@ -84,8 +84,13 @@ describe('sign-in on another device in the window', () => {
     if (!progress?.verificationUriComplete) throw new Error('the engine shows no device sign-in with a complete page');
     expect(await byTestId('device-code').innerText()).toBe(progress.userCode);
     // Large: the code is the biggest text on the screen.
-    const codeSize = await byTestId('device-code').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
-    const titleSize = await page.locator('#device-title').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+    const fontSize = (selector: string): Promise<number> =>
+      page.evaluate((s) => {
+        const view = globalThis as unknown as { document: { querySelector(q: string): unknown }; getComputedStyle(e: unknown): { fontSize: string } };
+        return parseFloat(view.getComputedStyle(view.document.querySelector(s)).fontSize);
+      }, selector);
+    const codeSize = await fontSize('[data-testid="device-code"]');
+    const titleSize = await fontSize('#device-title');
     expect(codeSize).toBeGreaterThan(titleSize);
     expect(await byTestId('device-uri').innerText()).toBe(progress.verificationUri);
     expect(await byTestId('device-provider').innerText()).toBe('Local SSO');

@@ -64,6 +64,7 @@ class ScriptedEngine {
       reload: async () => state(),
       listProviders: () => [],
       signIn: refuse,
+      signInWithDevice: refuse,
       cancelSignIn: () => undefined,
       switchAccount: refuse,
       refreshNow: refuse,

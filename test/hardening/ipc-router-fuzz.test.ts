@@ -144,6 +144,7 @@ function nearValidArg(rng: Rng, channel: IpcChannel): unknown {
   if (rng.chance(0.25)) return randomValue(rng);
   switch (channel) {
     case 'session:sign-in':
+    case 'session:sign-in-device':
       return rng.pick(PROVIDERISH);
     case 'session:switch-account':
     case 'session:refresh':
@@ -217,6 +218,8 @@ function expectedCall(channel: IpcChannel, args: unknown): RecordedCall | null {
       return none ? { method: 'reopenBrowser', args: [] } : null;
     case 'session:sign-in':
       return args.length === 1 && isProviderName(first) ? { method: 'signIn', args: [first] } : null;
+    case 'session:sign-in-device':
+      return args.length === 1 && isProviderName(first) ? { method: 'signInWithDevice', args: [first] } : null;
     case 'session:switch-account':
       return args.length === 1 && isAccountKey(first) ? { method: 'switchAccount', args: [first] } : null;
     case 'session:open-end-session':

@@ -160,6 +160,13 @@ export class RecordingEngine implements SessionEngine {
     return account(String(provider), this.activeAccountKey);
   }
 
+  async signInWithDevice(...args: unknown[]): Promise<AccountSummary> {
+    const [provider] = args;
+    this.mutate('signInWithDevice', args, args.length === 1 && isProviderName(provider));
+    this.activeAccountKey = `${String(provider)}:subject-1`;
+    return account(String(provider), this.activeAccountKey);
+  }
+
   cancelSignIn(...args: unknown[]): void {
     this.mutate('cancelSignIn', args, args.length === 0);
   }

@@ -5,7 +5,7 @@
  * core; the session manager composes them. The rule all of them keep: a change is on disk before `emit()`.
  */
 import { AuthError, toAuthError, type ErrorInfo } from '../../shared/errors';
-import type { AccountSummary, SessionState, SignInProgress } from '../../shared/session';
+import type { AccountSummary, DeviceSignInProgress, SessionState, SignInProgress } from '../../shared/session';
 import type { AccountRecord, LatchkeyConfig, ProviderConfig } from '../store/schema';
 import { summarizeAccount } from './account-records';
 import { effectiveRoles } from './access/roles';
@@ -50,6 +50,8 @@ export class SessionCore {
   closed = false;
   /** The sign-in in progress, for the state (owned by the sign-in part). */
   signInProgress: () => SignInProgress | null = () => null;
+  /** The sign-in on another device in progress, for the state (owned by session-device-sign-in.ts). */
+  deviceSignInProgress: () => DeviceSignInProgress | null = () => null;
   readonly runtime = new Map<string, AccountRuntime>();
   /**
    * Accounts a restore is still reading in the background (session-restore.ts), with what resolves when each
@@ -236,6 +238,8 @@ export class SessionCore {
       signIn: signIn ? { ...signIn } : null,
       configPath: this.options.store.path,
     };
+    const device = this.deviceSignInProgress();
+    if (device) state.deviceSignIn = { ...device };
     if (this.lastSignInError) state.lastSignInError = this.lastSignInError;
     if (this.configError) state.configError = this.configError;
     return state;

@@ -24,6 +24,7 @@ import type { ProviderRegistry } from './providers';
 import { ApiCaller } from './session-api';
 import { SessionAccounts } from './session-accounts';
 import { SessionCore, unknownAccount } from './session-core';
+import { DeviceSignInCoordinator } from './session-device-sign-in';
 import { SessionRefresher } from './session-refresh';
 import { SessionRestorer } from './session-restore';
 import { SignInCoordinator } from './session-sign-in';
@@ -60,6 +61,7 @@ export class SessionManager implements SessionEngine {
   readonly #core: SessionCore;
   readonly #refresher: SessionRefresher;
   readonly #signIn: SignInCoordinator;
+  readonly #deviceSignIn: DeviceSignInCoordinator;
   readonly #signOut: SignOutCoordinator;
   readonly #restorer: SessionRestorer;
   readonly #accounts: SessionAccounts;
@@ -81,6 +83,7 @@ export class SessionManager implements SessionEngine {
       ...(options.signInTimeoutMs !== undefined ? { signInTimeoutMs: options.signInTimeoutMs } : {}),
       ...(options.waitingHintAfterMs !== undefined ? { waitingHintAfterMs: options.waitingHintAfterMs } : {}),
     });
+    this.#deviceSignIn = new DeviceSignInCoordinator(this.#core, this.#refresher, { otherSignInBusy: () => this.#signIn.busy });
     this.#signOut = new SignOutCoordinator(this.#core, { openBrowser: options.openBrowser });
     this.#restorer = new SessionRestorer(this.#core, this.#refresher, this.#signOut, options.initialConfig);
     this.#accounts = new SessionAccounts(this.#core);
@@ -154,7 +157,7 @@ export class SessionManager implements SessionEngine {
   }
 
   async reload(): Promise<SessionState> {
-    if (this.#signIn.busy) throw new AuthError('busy', 'A sign-in is in progress. Finish or cancel it first.');
+    if (this.#signIn.busy || this.#deviceSignIn.busy) throw new AuthError('busy', 'A sign-in is in progress. Finish or cancel it first.');
     return this.restore();
   }
 
@@ -181,10 +184,18 @@ export class SessionManager implements SessionEngine {
   }
 
   signIn(providerName: string): Promise<AccountSummary> {
+    // One sign-in at a time: a sign-in on another device holds it too.
+    if (this.#deviceSignIn.busy) return Promise.reject(new AuthError('busy', 'A sign-in is already in progress. Finish or cancel it first.'));
     return this.#signIn.signIn(providerName);
   }
 
+  /** A sign-in on another device (RFC 8628): the code to enter appears in the state's `deviceSignIn`. */
+  signInWithDevice(providerName: string): Promise<AccountSummary> {
+    return this.#deviceSignIn.signIn(providerName);
+  }
+
   cancelSignIn(): void {
+    this.#deviceSignIn.cancel();
     this.#signIn.cancel();
   }
 
@@ -236,6 +247,7 @@ export class SessionManager implements SessionEngine {
     const core = this.#core;
     core.closed = true;
     this.#signIn.cancel();
+    this.#deviceSignIn.cancel();
     await this.#restorer.settled();
     for (const runtime of core.runtime.values()) clearTimeout(runtime.timer);
     if (options.endSessions && core.config?.session.expiry_days === 0) {

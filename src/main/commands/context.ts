@@ -20,6 +20,8 @@ export interface CliValues {
   port?: string | undefined;
   json: boolean;
   forget: boolean;
+  /** `login --device`: sign in on another device (RFC 8628). */
+  device?: boolean | undefined;
   method?: string | undefined;
   field?: string[] | undefined;
   input?: string | undefined;

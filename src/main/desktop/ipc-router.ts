@@ -64,6 +64,12 @@ const ROUTES: RouteTable = {
     args: z.tuple([providerNameSchema]),
     run: (engine, [provider]) => engine.signIn(provider),
   },
+  'session:sign-in-device': {
+    names: ['provider'],
+    required: 1,
+    args: z.tuple([providerNameSchema]),
+    run: (engine, [provider]) => engine.signInWithDevice(provider),
+  },
   'session:reload': {
     names: [],
     required: 0,

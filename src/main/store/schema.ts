@@ -14,7 +14,7 @@ export const DEFAULT_EMBEDDED_PORT = 4600;
 /** How a client proves itself at the token endpoint (RFC 8414 names). */
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 /** Endpoints written out for a provider without discovery. */
-const STATIC_ENDPOINT_FIELDS = ['authorization_endpoint', 'token_endpoint', 'revocation_endpoint', 'userinfo_endpoint', 'end_session_endpoint'] as const;
+const STATIC_ENDPOINT_FIELDS = ['authorization_endpoint', 'token_endpoint', 'revocation_endpoint', 'userinfo_endpoint', 'end_session_endpoint', 'device_authorization_endpoint'] as const;
 
 export const DEFAULT_EXPIRY_DAYS = 30;
 /** A hundred years: beyond that, date arithmetic on expiry times stops being meaningful. */
@@ -180,6 +180,8 @@ export const remoteProviderSchema = z
     revocation_endpoint: endpoint.optional(),
     userinfo_endpoint: endpoint.optional(),
     end_session_endpoint: endpoint.optional(),
+    /** RFC 8628: sign-in on another device (`latchkey login --device`). */
+    device_authorization_endpoint: endpoint.optional(),
     claims: z
       .strictObject({ subject: claimPath, name: claimPath.optional(), email: claimPath.optional(), picture: claimPath.optional() })
       .optional(),
