@@ -4,14 +4,13 @@
  * Chromium as the phone: it reads nothing but what the CLI printed (the page, the code, the QR code).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeDeviceVerification } from './helpers/device-browser';
 import { assertCliBuilt, runCli } from './helpers/cli-runner';
 import { freePort, tempHome, type TempHome } from './helpers/engine-fixture';
-import { readQrImage } from './helpers/qr-reader';
+import { readQrText } from './helpers/qr-reader';
 import { useSystemBrowser } from './helpers/test-lifecycle';
 
 const ROOT = resolve(__dirname, '..');
@@ -68,30 +67,6 @@ async function instructions(running: Running): Promise<{ page: string; code: str
   const qr = text.split('\n').filter((line) => /^[█▀▄ ]+$/.test(line) && line.includes('█'));
   if (!page || !code) throw new Error(`the CLI did not print the page and the code:\n${text}`);
   return { page, code, qr };
-}
-
-/** The half-block drawing back into a PBM image (dark = a space or the dark half of a half block) for zbar. */
-async function readQrText(lines: string[]): Promise<string> {
-  const scale = 4;
-  const width = Math.max(...lines.map((line) => [...line].length));
-  const rows: string[] = [];
-  for (const line of lines) {
-    const chars = [...line.padEnd(width, '█')];
-    const top = chars.map((c) => (c === ' ' || c === '▄' ? '1' : '0'));
-    const bottom = chars.map((c) => (c === ' ' || c === '▀' ? '1' : '0'));
-    for (const half of [top, bottom]) {
-      const row = half.flatMap((bit) => Array<string>(scale).fill(bit)).join(' ');
-      for (let i = 0; i < scale; i += 1) rows.push(row);
-    }
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'latchkey-qr-text-'));
-  try {
-    const file = join(dir, 'code.pbm');
-    await writeFile(file, `P1\n${width * scale} ${rows.length}\n${rows.join('\n')}\n`);
-    return await readQrImage(file);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 describe('latchkey login --device', () => {

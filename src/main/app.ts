@@ -5,6 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { TerminalTotpEnrollment } from '../shared/accounts';
 import type { SessionEngine, SessionState } from '../shared/session';
 import { AvatarCache } from './auth/avatar-cache';
 import { AuthEventLog } from './auth/event-log';
@@ -46,6 +47,8 @@ export interface Latchkey {
   /** The state once every account has been read (see restore()). */
   restored(): Promise<SessionState>;
   getAccessToken(accountKey?: string): Promise<string>;
+  /** `latchkey totp enable`: the start of turning on TOTP with the secret as text (the window gets a drawing only). */
+  beginTotpInTerminal(accountKey?: string): TerminalTotpEnrollment;
   /** What an administrator does to accounts (`latchkey users`): the same config.yaml and keychain. */
   users: UserAdmin;
   /** What the person should be told once (e.g. a hand-written password in config.yaml was hashed). */
@@ -147,6 +150,7 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
     restore: () => manager.restore(),
     restored: () => manager.restored(),
     getAccessToken: (accountKey) => manager.getAccessToken(accountKey),
+    beginTotpInTerminal: (accountKey) => manager.beginTotpInTerminal(accountKey),
     users: new UserAdmin({ store: config, vault, ...(options.now ? { now: options.now } : {}) }),
     notices: () => manager.notices,
     recheck: () => manager.recheck(),

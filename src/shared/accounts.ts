@@ -82,6 +82,19 @@ export interface TotpEnrollment {
   expiresAt: string;
 }
 
+/**
+ * The start of turning on TOTP from the command line: the `otpauth://` URI (the CLI draws its QR code in the
+ * terminal) and the secret as text, for an authenticator app that cannot scan. It carries the secret, so it is
+ * for the main process only: it is not part of the engine the IPC router serves (see app.ts, `Latchkey`).
+ */
+export interface TerminalTotpEnrollment {
+  otpauthUri: string;
+  /** Base32, as authenticator apps take it when typed in. */
+  secret: string;
+  label: string;
+  expiresAt: string;
+}
+
 /** Shown once, when TOTP is turned on: codes that each stand in for one TOTP code. */
 export interface TotpActivation {
   recoveryCodes: string[];

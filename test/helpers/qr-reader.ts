@@ -1,6 +1,7 @@
 /**
  * Reads QR codes the way a phone would, with zbar (Debian's zbar-tools: `zbarimg`), so the encoder is checked
- * by an independent decoder: from a PNG screenshot, or from Latchkey's SVG drawn into a PBM image here.
+ * by an independent decoder: from a PNG screenshot, or from Latchkey's SVG or terminal drawing turned into a PBM
+ * image here.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -37,6 +38,30 @@ export async function readQrSvg(svg: string): Promise<string> {
   try {
     const file = join(dir, 'code.pbm');
     await writeFile(file, `P1\n${size * scale} ${size * scale}\n${rows.join('\n')}\n`);
+    return await readQrImage(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The terminal's half-block drawing (qr-text.ts) back into a PBM image (dark = a space or the dark half of a half block) for zbar. */
+export async function readQrText(lines: string[]): Promise<string> {
+  const scale = 4;
+  const width = Math.max(...lines.map((line) => [...line].length));
+  const rows: string[] = [];
+  for (const line of lines) {
+    const chars = [...line.padEnd(width, '█')];
+    const top = chars.map((c) => (c === ' ' || c === '▄' ? '1' : '0'));
+    const bottom = chars.map((c) => (c === ' ' || c === '▀' ? '1' : '0'));
+    for (const half of [top, bottom]) {
+      const row = half.flatMap((bit) => Array<string>(scale).fill(bit)).join(' ');
+      for (let i = 0; i < scale; i += 1) rows.push(row);
+    }
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'latchkey-qr-text-'));
+  try {
+    const file = join(dir, 'code.pbm');
+    await writeFile(file, `P1\n${width * scale} ${rows.length}\n${rows.join('\n')}\n`);
     return await readQrImage(file);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -3,14 +3,18 @@
  * person runs them), passwords given on standard input (not a terminal), the real keychain and config.yaml.
  * An administrator adds an account and hands over a one-time password; the person signs in with
  * `login --local`, chooses their own password, and stays signed in for later commands; roles, reset, lockout,
- * unlock, registration and removal; no password ever appears in the output.
+ * unlock, registration and removal; two-factor sign-in turned on from the terminal's QR code and off again; no
+ * password ever appears in the output.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertCliBuilt, runCli } from '../helpers/cli-runner';
-import { runCliWithInput } from '../helpers/cli-with-stdin';
+import { runCliWithInput, startCliWithInput } from '../helpers/cli-with-stdin';
 import { tempHome, type TempHome } from '../helpers/engine-fixture';
+import { readQrText } from '../helpers/qr-reader';
+import { base32Decode } from '../../src/main/auth/totp/base32';
+import { totp } from '../../src/main/auth/totp/totp';
 import { useCleanups } from '../helpers/test-lifecycle';
 
 const defer = useCleanups();
@@ -106,6 +110,45 @@ describe('latchkey users and login --local', () => {
     expect(added.code).toBe(0);
     expect(added.stderr).toContain('Added the provider "local" (local: true)');
     expect(parse(await readFile(bare.at.configPath, 'utf8')).providers.local).toEqual({ label: 'Local accounts', local: true });
+  });
+
+  it('turns two-factor sign-in on from the QR code drawn in the terminal, asks for the code at sign-in, and turns it off', async () => {
+    const { at, env } = await home({});
+    await runCliWithInput(env, 'a long password\n', 'users', 'add', 'ada', '--email', 'ada@example.com', '--password-stdin');
+    expect((await runCliWithInput(env, 'a long password\n', 'login', '--local', '--user', 'ada')).code).toBe(0);
+
+    const enabling = startCliWithInput(env, 'totp', 'enable');
+    const shown = await enabling.stderrMatching(/Or type this key into it .*: ([A-Z2-7 ]+)\n/);
+    const secret = (/Or type this key into it .*: ([A-Z2-7 ]+)\n/.exec(shown)?.[1] ?? '').replaceAll(' ', '');
+    const qr = shown.split('\n').filter((line) => /^[█▀▄ ]+$/.test(line) && line.includes('█'));
+    // An independent decoder reads the terminal's drawing: the otpauth URI with the same secret.
+    expect(await readQrText(qr)).toBe(`otpauth://totp/${encodeURIComponent('Latchkey:ada@example.com')}?secret=${secret}&issuer=Latchkey&algorithm=SHA1&digits=6&period=30`);
+    // A wrong code first, then the one the app shows now.
+    enabling.writeLine('000000' === totp(base32Decode(secret), Date.now()) ? '111111' : '000000');
+    enabling.writeLine(totp(base32Decode(secret), Date.now()));
+    enabling.endInput();
+    const enabled = await enabling.result;
+    expect(enabled.stderr).toContain('That code does not match');
+    expect(enabled.code).toBe(0);
+    const recovery = enabled.stdout.trim().split('\n');
+    expect(recovery).toHaveLength(8);
+    expect(recovery.every((code) => /^[0-9A-Z]{5}-[0-9A-Z]{5}$/.test(code))).toBe(true);
+    const yaml = await readFile(at.configPath, 'utf8');
+    expect(parse(yaml).credentials.usernames.ada.totp).toBe(true);
+    expect(yaml).not.toContain(secret);
+
+    // Signed out, the sign-in now needs the second factor: a recovery code stands in for it once.
+    expect((await runCli(env, 'logout')).code).toBe(0);
+    expect((await runCliWithInput(env, 'a long password\n', 'login', '--local', '--user', 'ada')).code).toBe(1);
+    expect((await runCli(env, 'status')).code).toBe(1);
+    const signIn = await runCliWithInput(env, `a long password\n${recovery[0]}\n`, 'login', '--local', '--user', 'ada');
+    expect(signIn.code).toBe(0);
+
+    expect((await runCliWithInput(env, 'not the password\n', 'totp', 'disable')).code).toBe(1);
+    const disabled = await runCliWithInput(env, 'a long password\n', 'totp', 'disable');
+    expect(disabled).toMatchObject({ code: 0, stdout: 'Two-factor sign-in is off.\n' });
+    expect(parse(await readFile(at.configPath, 'utf8')).credentials.usernames.ada.totp).toBeFalsy();
+    expect((await runCli(env, 'totp', 'frob')).code).toBe(2);
   });
 
   it('tells a hand-written password was hashed, and refuses malformed command lines with exit code 2', async () => {

@@ -4,7 +4,7 @@
  * list, and the hashing of hand-written passwords after each restore. It works on the same core as the rest
  * of the engine, so a local session is restored, refreshed and signed out exactly like a third-party one.
  */
-import { ADMIN_ROLE, type DetailsUpdate, type LocalAccountsInfo, type LocalSignInRequest, type PasswordChangeRequest, type RegistrationRequest, type TotpActivation, type TotpEnrollment, type UserSummary } from '../../shared/accounts';
+import { ADMIN_ROLE, type DetailsUpdate, type LocalAccountsInfo, type LocalSignInRequest, type PasswordChangeRequest, type RegistrationRequest, type TerminalTotpEnrollment, type TotpActivation, type TotpEnrollment, type UserSummary } from '../../shared/accounts';
 import { AuthError } from '../../shared/errors';
 import type { AccountSummary } from '../../shared/session';
 import { recordHasRole } from './access/roles';
@@ -31,6 +31,10 @@ export class SessionAccounts {
 
   beginTotp(accountKey?: string): TotpEnrollment {
     return this.#totp.begin(accountKey);
+  }
+
+  beginTotpInTerminal(accountKey?: string): TerminalTotpEnrollment {
+    return this.#totp.beginInTerminal(accountKey);
   }
 
   confirmTotp(code: string, accountKey?: string): Promise<TotpActivation> {

@@ -6,7 +6,7 @@
  * disk before listeners hear of it.
  */
 import type { ApiRequest, ApiResponse, ApiSummary } from '../../shared/api';
-import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, TotpActivation, TotpEnrollment, UserSummary } from '../../shared/accounts';
+import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, TerminalTotpEnrollment, TotpActivation, TotpEnrollment, UserSummary } from '../../shared/accounts';
 import { AuthError } from '../../shared/errors';
 import type {
   AccountSummary,
@@ -146,6 +146,11 @@ export class SessionManager implements SessionEngine {
 
   beginTotp(accountKey?: string): TotpEnrollment {
     return this.#accounts.beginTotp(accountKey);
+  }
+
+  /** The CLI's start of turning on TOTP (the secret as text): not part of SessionEngine, so never over IPC. */
+  beginTotpInTerminal(accountKey?: string): TerminalTotpEnrollment {
+    return this.#accounts.beginTotpInTerminal(accountKey);
   }
 
   confirmTotp(code: string, accountKey?: string): Promise<TotpActivation> {

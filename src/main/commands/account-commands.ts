@@ -1,6 +1,6 @@
 /**
- * The command line of local accounts and access: `login --local`, `register`, `users …` and
- * `import streamlit-authenticator`. It parses its own options (strict: a typo is a usage error) and runs on
+ * The command line of local accounts and access: `login --local`, `register`, `totp enable|disable`, `users …`
+ * and `import streamlit-authenticator`. It parses its own options (strict: a typo is a usage error) and runs on
  * the same engine the other commands use; cli.ts only hands over the commands that are these.
  */
 import { parseArgs } from 'node:util';
@@ -10,6 +10,7 @@ import { createCommandBrowserOpener, defaultBrowserCommand } from '../system-bro
 import { localLogin } from './local-login';
 import { passwordInput, type PasswordInput } from './password-input';
 import { register } from './register';
+import { totp } from './totp';
 import { ACCOUNT_USAGE } from './account-usage';
 import { users } from './users';
 
@@ -54,6 +55,10 @@ export async function runAccountCommand(argv: string[], io: Omit<AccountCommandI
     io.stderr(`latchkey: unexpected argument "${rest[0]}"\n\nUsage:\n${ACCOUNT_USAGE}`);
     return 2;
   }
+  if (command === 'totp' && (rest.length !== 1 || (rest[0] !== 'enable' && rest[0] !== 'disable'))) {
+    io.stderr(`latchkey: usage: latchkey totp enable|disable [--user NAME]\n`);
+    return 2;
+  }
   if (command === 'import' && (rest[0] !== 'streamlit-authenticator' || rest.length !== 2)) {
     io.stderr(`latchkey: usage: latchkey import streamlit-authenticator FILE [--dry-run] [--with-client-secrets]\n`);
     return 2;
@@ -83,6 +88,8 @@ export async function runAccountCommand(argv: string[], io: Omit<AccountCommandI
     switch (command) {
       case 'login':
         return await localLogin(latchkey, values.user, full);
+      case 'totp':
+        return await totp(latchkey, rest[0], values.user, full);
       case 'register':
         return await register(latchkey, { user: values.user, email: values.email, firstName: values['first-name'], lastName: values['last-name'] }, full);
       default:

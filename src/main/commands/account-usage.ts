@@ -16,6 +16,8 @@ export const USERS_USAGE = `  users list [--json]              every account: ro
 export const ACCOUNT_USAGE = `  login --local [--user NAME]      sign in with a local account (password read without echo, or from stdin)
   register --user NAME --email E [--first-name F] [--last-name L]
                                    create your own local account (when access.registration is on)
+  totp enable|disable [--user NAME]
+                                   turn a local account's two-factor sign-in on (QR code in the terminal) or off
 ${USERS_USAGE}  import streamlit-authenticator FILE [--dry-run] [--with-client-secrets]
                                    take over a Streamlit-Authenticator config.yaml (--dry-run: only show)
 `;
@@ -24,5 +26,5 @@ ${USERS_USAGE}  import streamlit-authenticator FILE [--dry-run] [--with-client-s
 export function isAccountCommand(argv: string[]): boolean {
   const command = argv.find((arg) => !arg.startsWith('-'));
   if (command === 'login') return argv.includes('--local');
-  return command === 'register' || command === 'users' || command === 'import';
+  return command === 'register' || command === 'users' || command === 'import' || command === 'totp';
 }

@@ -5,7 +5,7 @@
  * turning it off (the password asked again). The secret stays in the main process and the keychain.
  */
 import { randomBytes } from 'node:crypto';
-import type { TotpActivation, TotpEnrollment } from '../../../shared/accounts';
+import type { TerminalTotpEnrollment, TotpActivation, TotpEnrollment } from '../../../shared/accounts';
 import { AuthError } from '../../../shared/errors';
 import type { AccountRecord } from '../../store/schema';
 import { verifyPassword } from '../local-accounts/passwords';
@@ -44,14 +44,22 @@ export class TotpAccounts {
     this.#core = core;
   }
 
+  /** For the window: the QR code as a drawing, with no text of the secret. */
   begin(accountKey?: string): TotpEnrollment {
+    const started = this.beginInTerminal(accountKey);
+    return { qrSvg: qrSvg(started.otpauthUri), label: started.label, expiresAt: started.expiresAt };
+  }
+
+  /** For the command line: the URI (drawn as a QR code in the terminal) and the secret as text. */
+  beginInTerminal(accountKey?: string): TerminalTotpEnrollment {
     const { key, record } = signedInLocal(this.#core, accountKey);
     const secret = randomBytes(20);
     const expiresAt = this.#core.now() + ENROLMENT_MS;
     this.#pending.set(key, { secret, expiresAt });
     const label = `${ISSUER}:${record.email ?? key}`;
-    const uri = `otpauth://totp/${encodeURIComponent(label)}?secret=${base32Encode(secret)}&issuer=${ISSUER}&algorithm=SHA1&digits=6&period=30`;
-    return { qrSvg: qrSvg(uri), label, expiresAt: new Date(expiresAt).toISOString() };
+    const text = base32Encode(secret);
+    const otpauthUri = `otpauth://totp/${encodeURIComponent(label)}?secret=${text}&issuer=${ISSUER}&algorithm=SHA1&digits=6&period=30`;
+    return { otpauthUri, secret: text, label, expiresAt: new Date(expiresAt).toISOString() };
   }
 
   async confirm(code: string, accountKey?: string): Promise<TotpActivation> {
