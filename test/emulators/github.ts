@@ -21,7 +21,10 @@
  * - revocation is the REST call DELETE /applications/{client_id}/token with Basic client credentials;
  * - GET /user/repos lists the user's repositories: `sort` (created, updated, pushed, full_name; default
  *   full_name), `direction` (default asc for full_name, else desc), `per_page` (default 30, at most 100) and
- *   `page`, with a `Link` header for the next and last pages.
+ *   `page`, with a `Link` header for the next and last pages;
+ * - the device flow (github-device.ts): /login/device/code, the /login/device page, and polling answered
+ *   with 200 + `error` (authorization_pending, slow_down with a new interval, expired_token, access_denied,
+ *   incorrect_device_code, device_flow_disabled).
  */
 import type { ServerResponse } from 'node:http';
 import {
@@ -43,6 +46,7 @@ import {
   type EmulatorServer,
 } from './common';
 import { serveAuthorization, type AuthorizationCheck } from './authorize';
+import { DEVICE_CODE_GRANT, GitHubDeviceFlow, type GitHubDeviceFlowOptions } from './github-device';
 import { CodeStore, TokenLedger, type AuthorizationGrant, type IssuedToken } from './grants';
 
 export interface GitHubEmail {
@@ -123,6 +127,8 @@ export interface GitHubEmulatorOptions {
   refreshTokenTtlSeconds?: number;
   /** github-app-expiring only: whether the app has the "Email addresses" user permission. Default true. */
   emailPermission?: boolean;
+  /** The device flow ("Enable Device Flow" in the app's settings: on by default here). */
+  deviceFlow?: GitHubDeviceFlowOptions;
   port?: number;
 }
 
@@ -137,6 +143,8 @@ export interface GitHubEmulator extends EmulatorServer {
   clientAuthMethods: ClientAuthMethod[];
   /** Calls of DELETE /applications/{client_id}/token and /grant. */
   revocations: Array<{ path: string; token: string | undefined; status: number }>;
+  /** The device flow's state: its polls' answers in order. */
+  device: GitHubDeviceFlow;
   advanceTime(seconds: number): void;
 }
 
@@ -163,6 +171,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   const authorizationRequests: Record<string, string>[] = [];
   const clientAuthMethods: ClientAuthMethod[] = [];
   const revocations: Array<{ path: string; token: string | undefined; status: number }> = [];
+  const device = new GitHubDeviceFlow(options.deviceFlow ?? {}, clock);
   let base = '';
 
   const userOf = (login: string) => GITHUB_USERS.find((u) => u.login === login);
@@ -257,6 +266,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
         /* not JSON after all: keep the query parameters */
       }
     }
+    if (params.get('grant_type') === DEVICE_CODE_GRANT) return deviceTokenEndpoint(req, res, params);
     const basic = /^basic\s/i.test(req.headers['authorization'] ?? '');
     const secret = params.get('client_secret');
     clientAuthMethods.push(secret !== null ? 'client_secret_post' : basic ? 'client_secret_basic' : 'none');
@@ -288,6 +298,33 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       return refuse(req, res, 'bad_verification_code', 'The code passed is incorrect or expired.', 'bad-verification-code');
     }
     return answer(req, res, issue(grant.user, grant.scope, tokens.newGrantId()));
+  }
+
+  /** Device flow polling: the client id is enough (the device flow needs no client secret). */
+  function deviceTokenEndpoint(req: EmulatorRequest, res: ServerResponse, params: URLSearchParams): void {
+    clientAuthMethods.push(params.get('client_secret') !== null ? 'client_secret_post' : 'none');
+    if (params.get('client_id') !== options.clientId) {
+      return refuse(req, res, 'incorrect_client_credentials', 'The client_id and/or client_secret passed are incorrect.', 'incorrect-client-credentials');
+    }
+    const polled = device.poll(params.get('device_code'));
+    if (polled.kind === 'error') {
+      return answer(req, res, {
+        error: polled.error,
+        error_description: polled.description,
+        error_uri: `${DOCS}/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#error-codes-for-the-device-flow`,
+        ...(polled.interval !== undefined ? { interval: polled.interval } : {}),
+      });
+    }
+    return answer(req, res, issue(polled.user, expiring ? [] : polled.scope, tokens.newGrantId()));
+  }
+
+  /** POST /login/device/code. */
+  function deviceCodeEndpoint(req: EmulatorRequest, res: ServerResponse): void {
+    const params = formParams(req);
+    if (params.get('client_id') !== options.clientId) {
+      return refuse(req, res, 'incorrect_client_credentials', 'The client_id and/or client_secret passed are incorrect.', 'incorrect-client-credentials');
+    }
+    answer(req, res, device.start(base, expiring ? [] : splitScope(params.get('scope'), /[\s,]+/)));
   }
 
   /** Common checks of the REST API: User-Agent, then the token (Authorization: Bearer or token). */
@@ -471,6 +508,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       });
     }
     if (path === '/login/oauth/access_token' && req.method === 'POST') return tokenEndpoint(req, res);
+    if (path === '/login/device/code' && req.method === 'POST') return deviceCodeEndpoint(req, res);
+    if (path === '/login/device' && (req.method === 'GET' || req.method === 'POST')) return device.page(req, res, GITHUB_USERS.map((u) => ({ login: u.login, label: u.name ?? u.login })));
     if (path === '/api/v3/user' && req.method === 'GET') return userEndpoint(req, res);
     if (path === '/api/v3/user/emails' && req.method === 'GET') return emailsEndpoint(req, res);
     if (path === '/api/v3/user/repos' && req.method === 'GET') return reposEndpoint(req, res);
@@ -492,6 +531,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     },
     clientAuthMethods,
     revocations,
+    device,
     advanceTime: (seconds) => clock.advance(seconds),
   };
 }

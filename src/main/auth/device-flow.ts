@@ -132,7 +132,7 @@ export async function beginDeviceSignIn(options: BeginDeviceSignInOptions): Prom
   try {
     answer = await oidc.initiateDeviceAuthorization(client.configuration, parameters);
   } catch (err) {
-    throw translateOidcError(err, 'sign-in');
+    throw oauthAnswer(err)?.error === 'unauthorized_client' ? notAllowed(provider, err) : translateOidcError(err, 'sign-in');
   }
   const startedAt = now();
   const authorization: DeviceAuthorization = {
@@ -167,12 +167,7 @@ export async function beginDeviceSignIn(options: BeginDeviceSignInOptions): Prom
       if (oauth?.error === 'access_denied' || oauth?.error === 'authorization_declined') {
         throw new AuthError('access_denied', `The sign-in with ${provider.label} was refused on the other device. Nothing was kept.`, { cause: err });
       }
-      if (oauth?.error === 'unauthorized_client') {
-        throw new AuthError('invalid_client', `${provider.label} does not let this client sign in on another device (unauthorized_client).`, {
-          cause: err,
-          hint: `Turn the device flow on for client "${provider.clientId}" at the provider (GitHub: "Enable Device Flow" in the app's settings; Microsoft: "Allow public client flows"; Google: a "TVs and Limited Input devices" client).`,
-        });
-      }
+      if (oauth?.error === 'unauthorized_client') throw notAllowed(provider, err);
       throw translateOidcError(err, 'sign-in');
     }
   };
@@ -222,6 +217,14 @@ export async function beginDeviceSignIn(options: BeginDeviceSignInOptions): Prom
   result.catch(() => undefined);
 
   return { authorization, result, cancel: () => controller.abort() };
+}
+
+/** The provider does not let this client use the device flow (GitHub's device_flow_disabled). */
+function notAllowed(provider: ProviderClient['provider'], cause: unknown): AuthError {
+  return new AuthError('invalid_client', `${provider.label} does not let this client sign in on another device (unauthorized_client).`, {
+    cause,
+    hint: `Turn the device flow on for client "${provider.clientId}" at the provider (GitHub: "Enable Device Flow" in the app's settings; Microsoft: "Allow public client flows"; Google: a "TVs and Limited Input devices" client).`,
+  });
 }
 
 function aborted(signal: AbortSignal): Promise<never> {

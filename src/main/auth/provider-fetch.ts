@@ -115,6 +115,11 @@ export function deviceAuthorizationFetch(base: Fetch, endpoint: string): Fetch {
     if (text.length > MAX_TOKEN_ANSWER_BYTES) return new Response(null, { status: 502 });
     const body = parseAnswer(text, response.headers.get('content-type') ?? '');
     if (!body) return new Response(text, { status: response.status, headers: response.headers });
+    // An error answered with 200 (GitHub) is still an error (RFC 8628 §3.2 answers errors as RFC 6749 §5.2).
+    if (typeof body.error === 'string') {
+      const refusal = githubTokenAnswer(response.status, body);
+      return new Response(JSON.stringify(refusal.body), { status: refusal.status, headers: { 'content-type': 'application/json' } });
+    }
     const adapted = response.status === 200 ? deviceAuthorizationAnswer(body) : body;
     return new Response(JSON.stringify(adapted), { status: response.status, headers: { 'content-type': 'application/json' } });
   };
