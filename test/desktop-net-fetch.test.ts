@@ -3,6 +3,8 @@
  * proxy settings, PAC and the OS certificate store), not through Node's. The entry (src/main/desktop/index.ts)
  * runs with the real engine (app.ts) against a fake `electron` whose net.fetch records each URL; a sign-in
  * asked for over IPC loads a provider emulator's discovery document, and that request must be one net.fetch saw.
+ * "Check this computer" (diagnostics:run) reaches the provider the same way and names the proxy Chromium's
+ * resolution chose (session.resolveProxy).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -77,6 +79,17 @@ describe('desktop entry: the network', () => {
     expect(emulator.log.some((request) => request.path === '/.well-known/openid-configuration')).toBe(true);
     await invoke('session:cancel-sign-in');
     expect((await signIn).ok).toBe(false);
+
+    // The checks of this computer: the provider through net.fetch, the proxy as Chromium resolves it.
+    fake.session.proxyAnswer = 'PROXY proxy.corp:3128; DIRECT';
+    const fetchesBefore = fake.netFetches.length;
+    const answer = (await invoke('diagnostics:run')) as unknown as { ok: boolean; value: { checks: { id: string; status: string; detail: string }[] } };
+    expect(answer.ok).toBe(true);
+    const reach = answer.value.checks.find((check) => check.id === 'reach:strict');
+    expect(reach?.status).toBe('ok');
+    expect(reach?.detail).toContain("requests go through the proxy http://proxy.corp:3128/ (the system's proxy settings)");
+    expect(fake.netFetches.slice(fetchesBefore)).toContain(`${emulator.issuer}/.well-known/openid-configuration`);
+
     // Quit: the entry closes the engine before the app goes.
     fake.app.emit('before-quit', { preventDefault() {} });
     await settle();

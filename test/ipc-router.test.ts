@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiRequest, ApiResponse, ApiSummary } from '../src/shared/api';
 import type { DetailsUpdate, LocalAccountsInfo, LocalSignInRequest, PasswordChangeRequest, RegistrationRequest, TotpActivation, TotpEnrollment, UserSummary } from '../src/shared/accounts';
+import type { DiagnosticsReport } from '../src/shared/diagnostics';
 import { AuthError } from '../src/shared/errors';
 import { IPC_CHANNELS, type IpcResult } from '../src/shared/ipc';
 import type {
@@ -51,6 +52,15 @@ const STATE: SessionState = {
 };
 
 const PROVIDERS: ProviderSummary[] = [{ name: 'demo', label: 'Demo', embedded: true, mark: 'demo' }];
+/** What the checks of this computer answer (the desktop entry gives the router a runner; see setup()). */
+const REPORT: DiagnosticsReport = {
+  version: 1,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  platform: 'linux x64',
+  configPath: '~/.config/Latchkey/config.yaml',
+  checks: [{ group: 'config', id: 'valid', title: 'config.yaml is valid', status: 'ok', detail: '1 provider (demo)' }],
+  summary: { ok: 1, problem: 0, warning: 0, skipped: 0 },
+};
 
 const EVENTS: AuthEvent[] = [{ at: '2026-01-01T00:00:00.000Z', kind: 'sign_in', accountKey: ALICE.key, outcome: 'ok' }];
 
@@ -181,7 +191,14 @@ class RecordingEngine implements SessionEngine {
 function setup() {
   const engine = new RecordingEngine();
   const logged: string[] = [];
-  const router = createIpcRouter(engine, { log: (line) => logged.push(line) });
+  const router = createIpcRouter(engine, {
+    log: (line) => logged.push(line),
+    // Not the engine's, but recorded with its calls: the same accounting for every channel.
+    diagnostics: async () => {
+      engine.calls.push({ method: 'runDiagnostics', args: [] });
+      return REPORT;
+    },
+  });
   return { engine, router, logged };
 }
 
@@ -243,6 +260,7 @@ describe('IPC router: happy paths', () => {
     { channel: 'events:recent', args: [], call: { method: 'recentEvents', args: [] }, value: EVENTS },
     { channel: 'events:recent', args: [10], call: { method: 'recentEvents', args: [10] }, value: EVENTS },
     { channel: 'apis:list', args: [], call: { method: 'listApis', args: [] }, value: APIS },
+    { channel: 'diagnostics:run', args: [], call: { method: 'runDiagnostics', args: [] }, value: REPORT },
     {
       channel: 'api:request',
       args: ['demo', { path: '/projects', query: { days: 30, tag: ['a', 'b'] }, headers: { 'If-None-Match': '"x"' }, accountKey: 'demo-alice', method: undefined }],
@@ -322,6 +340,7 @@ describe('IPC router: rejected input never reaches the engine', () => {
     { name: 'arguments not a list', channel: 'session:get', args: 'nope', mentions: ['session:get'] },
     { name: 'extra argument (no-arg channel)', channel: 'session:get', args: [1], mentions: ['session:get', 'argument'] },
     { name: 'extra argument to reload', channel: 'session:reload', args: ['now'], mentions: ['session:reload', 'argument'] },
+    { name: 'extra argument to the checks', channel: 'diagnostics:run', args: [{ fix: true }], mentions: ['diagnostics:run', 'argument'] },
     { name: 'extra argument', channel: 'session:sign-in', args: ['demo', 'more'], mentions: ['session:sign-in', 'argument'] },
     { name: 'missing argument', channel: 'session:sign-in', args: [], mentions: ['session:sign-in', 'argument'] },
     { name: 'device sign-in with an extra argument', channel: 'session:sign-in-device', args: ['demo', 'more'], mentions: ['session:sign-in-device', 'argument'] },

@@ -144,6 +144,9 @@ export function createLatchkeyApi(transport: IpcTransport, options: LatchkeyApiO
       list: () => call('apis:list'),
       request: (api, request) => call('api:request', api, request),
     },
+    diagnostics: {
+      run: () => call('diagnostics:run'),
+    },
   };
 }
 
@@ -186,5 +189,6 @@ export function withBridgeSafeErrors(api: LatchkeyApi): LatchkeyApi {
     providers: { list: guard(api.providers.list) },
     events: { recent: guard(api.events.recent) },
     api: { list: guard(api.api.list), request: guard(api.api.request) },
+    diagnostics: { run: guard(api.diagnostics.run) },
   };
 }

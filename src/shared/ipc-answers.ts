@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { ApiBodyType, ApiDashboard, ApiResponse, ApiSummary } from './api';
 import { AUTH_ERROR_CODES, type ErrorInfo } from './errors';
 import { accountAnswerSchemas } from './accounts-ipc-answers';
+import { diagnosticsAnswerSchemas } from './diagnostics-answers';
 import type { IpcChannel, IpcEventName, IpcEvents, IpcValue } from './ipc';
 import type { AccountSummary, AuthEvent, DeviceSignInProgress, ProviderMark, ProviderSummary, SessionState, SignInProgress, SignOutResult } from './session';
 
@@ -173,6 +174,7 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
     'session:open-end-session': z.null(),
     'events:recent': z.array(authEvent),
     ...accountAnswerSchemas(accountSummary),
+    ...diagnosticsAnswerSchemas(),
     'apis:list': z.array(apiSummary),
     'api:request': apiResponse,
   };

@@ -6,6 +6,7 @@
  * because errors thrown through `ipcMain.handle` lose everything but their message.
  */
 import { ACCOUNTS_CHANNELS, type AccountsApi, type AccountsIpcContract } from './accounts-ipc';
+import { DIAGNOSTICS_CHANNELS, type DiagnosticsApi, type DiagnosticsIpcContract } from './diagnostics-ipc';
 import type { ApiRequest, ApiResponse, ApiSummary } from './api';
 import type { ErrorInfo } from './errors';
 import type {
@@ -18,7 +19,7 @@ import type {
 } from './session';
 
 /** Every invoke channel: its arguments and its result. */
-export interface IpcContract extends AccountsIpcContract {
+export interface IpcContract extends AccountsIpcContract, DiagnosticsIpcContract {
   'session:get': { args: []; result: SessionState };
   /** Reads config.yaml and the keychain again (after the person fixed the file, or unlocked the keyring). */
   'session:reload': { args: []; result: SessionState };
@@ -58,6 +59,7 @@ export const IPC_CHANNELS = [
   'session:open-end-session',
   'events:recent',
   ...ACCOUNTS_CHANNELS,
+  ...DIAGNOSTICS_CHANNELS,
   'apis:list',
   'api:request',
 ] as const satisfies readonly IpcChannel[];
@@ -83,6 +85,8 @@ export interface IpcTransport {
 
 /** The API the renderer sees as `window.latchkey`. Methods resolve with values or reject with AuthError. */
 export interface LatchkeyApi {
+  /** "Check this computer": the same checks as `latchkey doctor`, answered as a redacted report. */
+  diagnostics: DiagnosticsApi;
   session: {
     get(): Promise<SessionState>;
     /** Reads config.yaml and the keychain again; resolves with the new state. */

@@ -243,6 +243,8 @@ function expectedCall(channel: IpcChannel, args: unknown): RecordedCall | null {
       return expectedAccountCall(channel, args);
     case 'apis:list':
       return none ? { method: 'listApis', args: [] } : null;
+    case 'diagnostics:run':
+      return none ? { method: 'runDiagnostics', args: [] } : null;
     case 'api:request':
       return args.length === 2 && isApiName(first) && isApiRequest(args[1]) ? { method: 'fetchApi', args: [first, cleanApiRequestCopy(args[1])] } : null;
     case 'session:sign-out': {
@@ -294,7 +296,14 @@ describe('IPC router under hostile renderer input', () => {
     const rng = createRng(seed);
     const engine = new RecordingEngine();
     const logged: string[] = [];
-    const router = createIpcRouter(engine, { log: (line) => logged.push(line) });
+    const router = createIpcRouter(engine, {
+      log: (line) => logged.push(line),
+      // The checks are not the engine's; recorded like an engine call so the same accounting holds.
+      diagnostics: async () => {
+        engine.calls.push({ method: 'runDiagnostics', args: [] });
+        return { version: 1, createdAt: new Date(0).toISOString(), platform: 'test', configPath: '~/config.yaml', checks: [], summary: { ok: 0, problem: 0, warning: 0, skipped: 0 } };
+      },
+    });
     const protoNamesBefore = Object.getOwnPropertyNames(Object.prototype).sort().join(',');
     const failures: string[] = [];
     const validByChannel = new Map<IpcChannel, number>();

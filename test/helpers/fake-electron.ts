@@ -83,6 +83,11 @@ class FakeSession {
       this.headersReceived = handler;
     },
   };
+  /** What Chromium's proxy resolution answers for every URL (a test may set a proxy). */
+  proxyAnswer = 'DIRECT';
+  resolveProxy(_url: string): Promise<string> {
+    return Promise.resolve(this.proxyAnswer);
+  }
 }
 
 export class FakeWebContents extends Emitter {
@@ -426,6 +431,11 @@ export function fakeElectronModule(): Record<string, unknown> {
     nativeTheme,
     net,
     powerMonitor,
+    session: {
+      get defaultSession() {
+        return f().session;
+      },
+    },
     protocol,
     screen,
     shell,

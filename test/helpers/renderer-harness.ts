@@ -21,6 +21,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { APP_ORIGIN, serveAppRequest } from '../../src/main/desktop/app-protocol';
 import { contentSecurityPolicy } from '../../src/main/desktop/csp';
 import { createIpcRouter, type IpcRouter } from '../../src/main/desktop/ipc-router';
+import type { DiagnosticsReport } from '../../src/shared/diagnostics';
 import type { SessionEngine, SessionState } from '../../src/shared/session';
 import { CHROMIUM_ARGS } from './system-browser';
 
@@ -203,6 +204,8 @@ export interface AppWindowOptions {
   preload: string;
   engine: SessionEngine;
   viewport?: { width: number; height: number };
+  /** The checks of this computer behind `diagnostics:run`, as the desktop entry gives them to the router. */
+  diagnostics?: () => Promise<DiagnosticsReport>;
 }
 
 /** Opens a page wired to the engine as the Electron window would be. Call `page.goto(url)` to load it. */
@@ -213,13 +216,14 @@ export async function openAppWindow(options: AppWindowOptions): Promise<AppWindo
     reducedMotion: 'reduce',
   });
   const page = await context.newPage();
-  let router: IpcRouter = createIpcRouter(options.engine);
+  const routerOptions = options.diagnostics ? { diagnostics: options.diagnostics } : {};
+  let router: IpcRouter = createIpcRouter(options.engine, routerOptions);
   let unsubscribe: () => void = () => undefined;
   let delivery: Promise<void> = Promise.resolve();
 
   const attach = (engine: SessionEngine): void => {
     unsubscribe();
-    router = createIpcRouter(engine);
+    router = createIpcRouter(engine, routerOptions);
     unsubscribe = engine.onStateChange((state: SessionState) => {
       // Chained so the page hears changes in the order the engine announced them. A page in the middle of
       // loading misses an event, exactly like a reloading Electron window: it asks for the state on load.

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAuthError } from '../../src/shared/errors';
 import { bypassedByNoProxy, describeRoute, isLoopbackHost, proxySettingsFrom, redactProxyUrl, routeFor } from '../../src/main/network/proxy-decision';
 import { createNetworkFetch } from '../../src/main/network/proxy-fetch';
+import { describeChromiumProxy } from '../../src/main/diagnostics/proxy';
 import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy';
 
 const route = (env: NodeJS.ProcessEnv, url: string) => routeFor(proxySettingsFrom(env), new URL(url));
@@ -68,6 +69,16 @@ describe('proxy decision', () => {
     expect(redactProxyUrl('alice:s3cret@proxy.corp:3128')).toBe('http://proxy.corp:3128/');
     expect(redactProxyUrl('http://alice:s3cret@[bad')).not.toContain('s3cret');
     expect(describeRoute({ via: 'proxy', proxyUrl: 'http://alice:s3cret@proxy.corp:3128/' })).toBe('through the proxy http://proxy.corp:3128/');
+  });
+});
+
+describe("the app's proxy, as Chromium resolves it", () => {
+  it('words session.resolveProxy answers', () => {
+    expect(describeChromiumProxy('DIRECT')).toBe("directly (the system's proxy settings)");
+    expect(describeChromiumProxy('')).toBe("directly (the system's proxy settings)");
+    expect(describeChromiumProxy('PROXY proxy.corp:3128; DIRECT')).toBe("through the proxy http://proxy.corp:3128/ (the system's proxy settings)");
+    expect(describeChromiumProxy('HTTPS secure.corp:443')).toBe("through the proxy https://secure.corp/ (the system's proxy settings)");
+    expect(describeChromiumProxy('SOCKS5 socks.corp:1080')).toBe("through the proxy socks5://socks.corp:1080 (the system's proxy settings)");
   });
 });
 

@@ -10,10 +10,12 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, dialog, ipcMain, Menu, nativeTheme, net, powerMonitor, protocol, screen, shell } from 'electron';
+import { app, dialog, ipcMain, Menu, nativeTheme, net, powerMonitor, protocol, screen, session, shell } from 'electron';
 import Store from 'electron-store';
 import { isAuthError } from '../../shared/errors';
 import { createLatchkey, type Latchkey } from '../app';
+import { describeChromiumProxy } from '../diagnostics/proxy';
+import { runDiagnostics } from '../diagnostics/run';
 import { APP_FOLDER_NAME } from '../store/paths';
 import { openUrlWithCommand } from '../system-browser';
 import { APP_ID } from './app-identity';
@@ -198,7 +200,15 @@ async function start(): Promise<void> {
     log(`restoring the session failed: ${isAuthError(error) ? error.code : 'unexpected error'}`);
   }
 
-  registerIpc(createIpcRouter(latchkey.engine, { log }), {
+  // "Check this computer": the checks of `latchkey doctor`, over Chromium's network stack and its proxy settings.
+  const diagnostics = () =>
+    runDiagnostics({
+      configPath: latchkey.paths.configPath,
+      fetch: chromiumFetch,
+      ...(launch.keychainService !== undefined ? { keychainService: launch.keychainService } : {}),
+      proxy: { kind: 'system', routeOf: async (url) => describeChromiumProxy(await session.defaultSession.resolveProxy(url.href)) },
+    });
+  registerIpc(createIpcRouter(latchkey.engine, { log, diagnostics }), {
     isTrustedSender: appSenderCheck(windows, rendererUrl),
     log,
   });

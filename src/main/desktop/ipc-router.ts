@@ -8,9 +8,11 @@
  */
 import { z } from 'zod';
 import { IPC_CHANNELS, type IpcArgs, type IpcChannel, type IpcResult, type IpcValue } from '../../shared/ipc';
+import type { DiagnosticsReport } from '../../shared/diagnostics';
 import type { SessionEngine } from '../../shared/session';
 import { apiNameSchema, apiRequestSchema, cleanApiRequest } from '../auth/api-request';
 import { ACCOUNT_ROUTES } from './ipc-account-routes';
+import { DIAGNOSTICS_ROUTES } from './ipc-diagnostics-routes';
 import { failureEnvelope, invalidArgumentEnvelope } from './ipc-errors';
 import {
   accountKeySchema,
@@ -28,6 +30,13 @@ export interface IpcRouter {
 export interface IpcRouterOptions {
   /** Where unexpected failures are described (redacted). Default: nowhere. */
   log?: (line: string) => void;
+  /** Runs the checks of this computer (`diagnostics:run`); the desktop entry gives it. */
+  diagnostics?: () => Promise<DiagnosticsReport>;
+}
+
+/** What routes may use besides the engine. */
+export interface RouteServices {
+  diagnostics?: () => Promise<DiagnosticsReport>;
 }
 
 /** How one channel is served: the argument list it accepts and what it asks of the engine. */
@@ -38,7 +47,7 @@ export interface RouteDefinition<C extends IpcChannel> {
   required: number;
   /** The whole argument list: a tuple, so a missing or extra argument fails like a wrong one. */
   args: z.ZodType<IpcArgs<C>>;
-  run(engine: SessionEngine, args: IpcArgs<C>): IpcValue<C> | Promise<IpcValue<C>>;
+  run(engine: SessionEngine, args: IpcArgs<C>, services: RouteServices): IpcValue<C> | Promise<IpcValue<C>>;
 }
 
 type RouteTable = { [C in IpcChannel]: RouteDefinition<C> };
@@ -46,6 +55,7 @@ type RouteTable = { [C in IpcChannel]: RouteDefinition<C> };
 /** Every channel of the contract. The mapped type makes a forgotten channel a compile error. */
 const ROUTES: RouteTable = {
   ...ACCOUNT_ROUTES,
+  ...DIAGNOSTICS_ROUTES,
   'session:get': {
     names: [],
     required: 0,
@@ -156,7 +166,7 @@ const ROUTES: RouteTable = {
 interface Route {
   names: readonly string[];
   required: number;
-  parse(args: unknown[]): { ok: true; call: (engine: SessionEngine) => Promise<unknown> } | { ok: false; issue: z.core.$ZodIssue | undefined };
+  parse(args: unknown[]): { ok: true; call: (engine: SessionEngine, services: RouteServices) => Promise<unknown> } | { ok: false; issue: z.core.$ZodIssue | undefined };
 }
 
 function eraseRoute<C extends IpcChannel>(definition: RouteDefinition<C>): Route {
@@ -167,7 +177,7 @@ function eraseRoute<C extends IpcChannel>(definition: RouteDefinition<C>): Route
       const parsed = definition.args.safeParse(args);
       if (!parsed.success) return { ok: false, issue: parsed.error.issues[0] };
       const valid = parsed.data;
-      return { ok: true, call: async (engine) => definition.run(engine, valid) };
+      return { ok: true, call: async (engine, services) => definition.run(engine, valid, services) };
     },
   };
 }
@@ -199,6 +209,7 @@ function describeChannel(channel: unknown): string {
 export function createIpcRouter(engine: SessionEngine, options: IpcRouterOptions = {}): IpcRouter {
   const log = options.log ?? (() => undefined);
   const routes = buildRoutes(ROUTES);
+  const services: RouteServices = options.diagnostics ? { diagnostics: options.diagnostics } : {};
 
   return {
     async handle(channel, args) {
@@ -215,7 +226,7 @@ export function createIpcRouter(engine: SessionEngine, options: IpcRouterOptions
         );
       }
       try {
-        const value = await parsed.call(engine);
+        const value = await parsed.call(engine, services);
         return { ok: true, value: toPlainJson(value) };
       } catch (error) {
         return failureEnvelope(name, error, log);

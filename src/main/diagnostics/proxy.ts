@@ -37,3 +37,15 @@ export function environmentProxyCheck(env: NodeJS.ProcessEnv): Check {
 export function systemProxyCheck(): Check {
   return { group: 'network', id: 'proxy', title: 'Proxy', status: 'ok', detail: "the system's proxy settings (and PAC script), applied by the app's network stack; each provider below says which proxy it gets" };
 }
+
+/**
+ * What Chromium's proxy resolution (`session.resolveProxy`: `DIRECT`, `PROXY host:port; DIRECT`, ...) means,
+ * in the words of environmentRoute.
+ */
+export function describeChromiumProxy(answer: string): string {
+  const first = (answer.split(';')[0] ?? '').trim();
+  if (first === '' || first.toUpperCase() === 'DIRECT') return "directly (the system's proxy settings)";
+  const [kind, server] = first.split(/\s+/, 2);
+  const scheme = kind?.toUpperCase() === 'HTTPS' ? 'https' : kind?.toUpperCase().startsWith('SOCKS') ? (kind.toLowerCase() === 'socks' ? 'socks4' : kind.toLowerCase()) : 'http';
+  return `through the proxy ${redactProxyUrl(`${scheme}://${server ?? ''}`)} (the system's proxy settings)`;
+}

@@ -1,10 +1,12 @@
 /**
  * config.yaml cannot be used: the whole app waits for it to be fixed (nothing is written to it meanwhile,
- * so a broken file is never overwritten with a half-understood one).
+ * so a broken file is never overwritten with a half-understood one). "Check this computer" runs the checks of
+ * `latchkey doctor`, which work with the file broken.
  */
 import type { ErrorInfo } from '../../../shared/errors';
 import { useAction } from '../hooks/useAction';
 import { BrandMark } from './BrandMark';
+import { DiagnosticsLink } from './DiagnosticsPanel';
 import { ErrorView } from './ErrorView';
 
 interface Props {
@@ -31,7 +33,7 @@ export function ConfigProblemScreen({ configPath, error }: Props) {
           Latchkey keeps its settings in <code className="path">{configPath}</code>. Your accounts and sessions are
           safe in the meantime.
         </p>
-        <ErrorView error={shown} />
+        <ErrorView error={shown} checks={false} />
         <div className="actions">
           <button
             type="button"
@@ -43,7 +45,8 @@ export function ConfigProblemScreen({ configPath, error }: Props) {
             {reload.pending ? 'Checking…' : 'I fixed it — check again'}
           </button>
         </div>
-        {reload.error && <ErrorView error={reload.error} />}
+        {reload.error && <ErrorView error={reload.error} checks={false} />}
+        <DiagnosticsLink />
       </section>
     </main>
   );

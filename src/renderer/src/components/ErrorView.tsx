@@ -2,16 +2,33 @@
  * Shows one error the way a person can act on it: plain words and a next step per code (see error-words),
  * the engine's hint, and for config problems the exact file:line:col. The engine's own message goes under
  * "Details" for support (or in plain sight where it is the point, as for a config problem); it never carries
- * a secret.
+ * a secret. Where this computer may be the cause (network, keychain, settings, ports), it offers the checks of
+ * `latchkey doctor` ("Check this computer").
  */
-import type { ErrorInfo } from '../../../shared/errors';
+import type { AuthErrorCode, ErrorInfo } from '../../../shared/errors';
 import { errorWords } from '../lib/error-words';
+import { DiagnosticsLink } from './DiagnosticsPanel';
+
+/** Errors that the checks of this computer can explain (or rule out). */
+const CHECKABLE: ReadonlySet<AuthErrorCode> = new Set<AuthErrorCode>([
+  'network',
+  'timeout',
+  'keychain_unavailable',
+  'config_invalid',
+  'data_folder_unsafe',
+  'redirect_unavailable',
+  'provider_error',
+  'invalid_client',
+  'internal',
+]);
 
 interface Props {
   error: ErrorInfo;
   /** Offered as "Try again" when starting over makes sense for this code. */
   onRetry?: () => void;
   onDismiss?: () => void;
+  /** Offer "Check this computer" for errors it can explain (default). A screen with its own link turns it off. */
+  checks?: boolean;
 }
 
 function formatLocation(location: NonNullable<ErrorInfo['location']>): string {
@@ -23,7 +40,7 @@ function formatLocation(location: NonNullable<ErrorInfo['location']>): string {
   return text;
 }
 
-export function ErrorView({ error, onRetry, onDismiss }: Props) {
+export function ErrorView({ error, onRetry, onDismiss, checks = true }: Props) {
   const words = errorWords(error.code);
   // The engine's hint knows the particular case (which keychain, which setting); the table only the code.
   const nextStep = error.hint ?? words.next;
@@ -61,6 +78,7 @@ export function ErrorView({ error, onRetry, onDismiss }: Props) {
           </p>
         </details>
       )}
+      {checks && CHECKABLE.has(error.code) && <DiagnosticsLink />}
       {(onDismiss || (onRetry && words.retry)) && (
         <div className="actions">
           {onRetry && words.retry && (
