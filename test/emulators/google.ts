@@ -11,7 +11,9 @@
  * - the token endpoint wants the desktop client's secret (client_secret_post or client_secret_basic);
  * - the granted `scope` comes back in URL form (`https://www.googleapis.com/auth/userinfo.email`);
  * - /revoke takes an access or a refresh token and ends the whole grant; there is no end_session_endpoint;
- * - loopback redirect URIs (127.0.0.1, [::1], localhost) are accepted with any port and path.
+ * - loopback redirect URIs (127.0.0.1, [::1], localhost) are accepted with any port and path;
+ * - the device flow (google-device.ts) for "TVs and Limited Input devices" clients: `verification_url`,
+ *   polls answered 428 authorization_pending, 403 slow_down / access_denied, 400 expired_token.
  */
 import type { ServerResponse } from 'node:http';
 import {
@@ -32,6 +34,7 @@ import {
   type EmulatorServer,
 } from './common';
 import { serveAuthorization, type AuthorizationCheck } from './authorize';
+import { DEVICE_CODE_GRANT, GoogleDeviceFlow, type GoogleDeviceFlowOptions } from './google-device';
 import { CodeStore, TokenLedger, type AuthorizationGrant, type IssuedToken } from './grants';
 import { atHash, createSigner } from './jwt';
 
@@ -77,6 +80,9 @@ export interface GoogleEmulatorOptions {
   users?: GoogleUser[];
   /** Default 3599, as Google answers. */
   accessTokenTtlSeconds?: number;
+  /** The OAuth client's type in the Cloud console: only "TVs and Limited Input devices" may use the device flow. Default desktop. */
+  clientType?: 'desktop' | 'limited-input';
+  deviceFlow?: GoogleDeviceFlowOptions;
   port?: number;
 }
 
@@ -94,6 +100,8 @@ export interface GoogleEmulator extends EmulatorServer {
   clientAuthMethods: ClientAuthMethod[];
   /** Each call of /revoke: the token sent and whether it was known and live. */
   revocations: Array<{ token: string; accepted: boolean }>;
+  /** The device flow's state: its polls' answers in order. */
+  device: GoogleDeviceFlow;
   /** Moves the emulator's clock forward (tokens and codes expire). */
   advanceTime(seconds: number): void;
 }
@@ -134,6 +142,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
   const revocations: Array<{ token: string; accepted: boolean }> = [];
   /** user -> grant id of the live offline grant for the client (one client per emulator). */
   const offlineGrants = new Map<string, string>();
+  const device = new GoogleDeviceFlow(options.deviceFlow ?? {}, clock);
   let issuer = '';
 
   const userOf = (login: string) => users.find((u) => u.login === login);
@@ -227,6 +236,23 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
       return;
     }
     const grantType = params.get('grant_type');
+    if (grantType === DEVICE_CODE_GRANT) {
+      if (options.clientType !== 'limited-input') {
+        sendJson(res, 401, { error: 'invalid_client', error_description: 'Invalid client type.' });
+        return;
+      }
+      const polled = device.poll(params.get('device_code'));
+      if (polled.kind === 'error') {
+        sendJson(res, polled.status, { error: polled.error, error_description: polled.description });
+        return;
+      }
+      // The device flow always answers with a refresh token.
+      const grantId = tokens.newGrantId();
+      const refresh = tokens.issue('refresh', { prefix: '1//0g', user: polled.user, clientId: options.clientId, scope: polled.scope, grantId });
+      const access = tokens.issue('access', { prefix: 'ya29.', user: polled.user, clientId: options.clientId, scope: polled.scope, grantId, ttlSeconds: accessTtl });
+      sendJson(res, 200, tokenAnswer(access, refresh, undefined));
+      return;
+    }
     if (grantType === 'authorization_code') {
       const redeemed = codes.redeem(params.get('code'));
       if (!redeemed.ok) {
@@ -284,6 +310,26 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
       return;
     }
     sendJson(res, 400, { error: 'unsupported_grant_type', error_description: `Invalid grant_type: ${grantType ?? ''}` });
+  }
+
+  /** POST /device/code: only for "TVs and Limited Input devices" clients and the sign-in scopes. */
+  function deviceCodeEndpoint(req: EmulatorRequest, res: ServerResponse): void {
+    const params = formParams(req);
+    if (params.get('client_id') !== options.clientId) {
+      sendJson(res, 401, { error: 'invalid_client', error_description: 'The OAuth client was not found.' });
+      return;
+    }
+    if (options.clientType !== 'limited-input') {
+      sendJson(res, 401, { error: 'invalid_client', error_description: 'Invalid client type.' });
+      return;
+    }
+    const scope = splitScope(params.get('scope'));
+    const invalid = scope.filter((s) => !(s in SCOPES));
+    if (scope.length === 0 || invalid.length > 0) {
+      sendJson(res, 400, { error: 'invalid_scope', error_description: `Invalid device flow scope: ${invalid.join(' ') || '(none)'}` });
+      return;
+    }
+    sendJson(res, 200, device.start(issuer, [...new Set(scope.map((s) => SCOPES[s] ?? s))]));
   }
 
   function revokeEndpoint(req: EmulatorRequest, res: ServerResponse): void {
@@ -380,6 +426,8 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
       });
     }
     if (path === '/token' && req.method === 'POST') return tokenEndpoint(req, res);
+    if (path === '/device/code' && req.method === 'POST') return deviceCodeEndpoint(req, res);
+    if (path === '/device' && (req.method === 'GET' || req.method === 'POST')) return device.page(req, res, users.map((u) => ({ login: u.login, label: `${u.name} <${u.email}>` })));
     if (path === '/revoke' && req.method === 'POST') return revokeEndpoint(req, res);
     if (path === '/v1/userinfo' && (req.method === 'GET' || req.method === 'POST')) return userinfoEndpoint(req, res);
     sendJson(res, 404, { error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } });
@@ -398,6 +446,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
     prompts,
     clientAuthMethods,
     revocations,
+    device,
     advanceTime: (seconds) => clock.advance(seconds),
   };
 }

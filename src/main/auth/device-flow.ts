@@ -132,7 +132,10 @@ export async function beginDeviceSignIn(options: BeginDeviceSignInOptions): Prom
   try {
     answer = await oidc.initiateDeviceAuthorization(client.configuration, parameters);
   } catch (err) {
-    throw oauthAnswer(err)?.error === 'unauthorized_client' ? notAllowed(provider, err) : translateOidcError(err, 'sign-in');
+    // A client the provider does not let start a device flow (GitHub's device_flow_disabled, Google's client
+    // that is not of the "TVs and Limited Input devices" type).
+    const refusal = oauthAnswer(err)?.error;
+    throw refusal === 'unauthorized_client' || refusal === 'invalid_client' ? notAllowed(provider, refusal, err) : translateOidcError(err, 'sign-in');
   }
   const startedAt = now();
   const authorization: DeviceAuthorization = {
@@ -167,7 +170,7 @@ export async function beginDeviceSignIn(options: BeginDeviceSignInOptions): Prom
       if (oauth?.error === 'access_denied' || oauth?.error === 'authorization_declined') {
         throw new AuthError('access_denied', `The sign-in with ${provider.label} was refused on the other device. Nothing was kept.`, { cause: err });
       }
-      if (oauth?.error === 'unauthorized_client') throw notAllowed(provider, err);
+      if (oauth?.error === 'unauthorized_client') throw notAllowed(provider, oauth.error, err);
       throw translateOidcError(err, 'sign-in');
     }
   };
@@ -219,11 +222,11 @@ export async function beginDeviceSignIn(options: BeginDeviceSignInOptions): Prom
   return { authorization, result, cancel: () => controller.abort() };
 }
 
-/** The provider does not let this client use the device flow (GitHub's device_flow_disabled). */
-function notAllowed(provider: ProviderClient['provider'], cause: unknown): AuthError {
-  return new AuthError('invalid_client', `${provider.label} does not let this client sign in on another device (unauthorized_client).`, {
+/** The provider does not let this client use the device flow (GitHub's device_flow_disabled, a Google client of another type). */
+function notAllowed(provider: ProviderClient['provider'], error: string, cause: unknown): AuthError {
+  return new AuthError('invalid_client', `${provider.label} does not let this client sign in on another device (${error}).`, {
     cause,
-    hint: `Turn the device flow on for client "${provider.clientId}" at the provider (GitHub: "Enable Device Flow" in the app's settings; Microsoft: "Allow public client flows"; Google: a "TVs and Limited Input devices" client).`,
+    hint: `Check client_id "${provider.clientId}" and turn the device flow on for it at the provider (GitHub: "Enable Device Flow" in the app's settings; Microsoft: "Allow public client flows"; Google: a client of type "TVs and Limited Input devices", in a provider entry of its own).`,
   });
 }
 
