@@ -100,6 +100,10 @@ class RecordingEngine implements SessionEngine {
     this.record('reload', []);
     return STATE;
   }
+  async unlock(passphrase: string): Promise<SessionState> {
+    this.record('unlock', [passphrase]);
+    return STATE;
+  }
   listProviders(): ProviderSummary[] {
     this.record('listProviders', []);
     return PROVIDERS;
@@ -213,6 +217,7 @@ describe('IPC router: happy paths', () => {
   const cases: { channel: string; args: unknown[]; call: Call; value: unknown }[] = [
     { channel: 'session:get', args: [], call: { method: 'getState', args: [] }, value: STATE },
     { channel: 'session:reload', args: [], call: { method: 'reload', args: [] }, value: STATE },
+    { channel: 'session:unlock', args: ['correct horse battery'], call: { method: 'unlock', args: ['correct horse battery'] }, value: STATE },
     { channel: 'providers:list', args: [], call: { method: 'listProviders', args: [] }, value: PROVIDERS },
     { channel: 'session:sign-in', args: ['demo'], call: { method: 'signIn', args: ['demo'] }, value: ALICE },
     { channel: 'session:sign-in-device', args: ['demo'], call: { method: 'signInWithDevice', args: ['demo'] }, value: ALICE },
@@ -340,6 +345,11 @@ describe('IPC router: rejected input never reaches the engine', () => {
     { name: 'arguments not a list', channel: 'session:get', args: 'nope', mentions: ['session:get'] },
     { name: 'extra argument (no-arg channel)', channel: 'session:get', args: [1], mentions: ['session:get', 'argument'] },
     { name: 'extra argument to reload', channel: 'session:reload', args: ['now'], mentions: ['session:reload', 'argument'] },
+    { name: 'missing passphrase', channel: 'session:unlock', args: [], mentions: ['session:unlock', 'argument'] },
+    { name: 'empty passphrase', channel: 'session:unlock', args: [''], mentions: ['session:unlock', 'passphrase', 'must not be empty'] },
+    { name: 'passphrase of the wrong type', channel: 'session:unlock', args: [{ passphrase: 'x' }], mentions: ['session:unlock', 'passphrase'] },
+    { name: 'passphrase too long', channel: 'session:unlock', args: ['p'.repeat(1025)], mentions: ['session:unlock', 'passphrase', 'too long'] },
+    { name: 'passphrase and more', channel: 'session:unlock', args: ['correct horse battery', 'x'], mentions: ['session:unlock', 'argument'] },
     { name: 'extra argument to the checks', channel: 'diagnostics:run', args: [{ fix: true }], mentions: ['diagnostics:run', 'argument'] },
     { name: 'extra argument', channel: 'session:sign-in', args: ['demo', 'more'], mentions: ['session:sign-in', 'argument'] },
     { name: 'missing argument', channel: 'session:sign-in', args: [], mentions: ['session:sign-in', 'argument'] },

@@ -58,6 +58,10 @@ class MemoryEngine implements SessionEngine {
     this.received.push(['reload']);
     return this.state;
   }
+  async unlock(passphrase: string): Promise<SessionState> {
+    this.received.push(['unlock', passphrase]);
+    return this.state;
+  }
   listProviders(): ProviderSummary[] {
     return [{ name: 'demo', label: 'Demo', embedded: true, mark: 'demo' }];
   }

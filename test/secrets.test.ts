@@ -301,15 +301,17 @@ describe('SecretVault without a keychain', () => {
     }
     expect(outcomes.get).toEqual({ ok: true });
     expect(keychainHint('linux')).toBe(
-      'Install and unlock a Secret Service keyring (gnome-keyring or KWallet) and make sure a D-Bus session is running',
+      'Install and unlock a Secret Service keyring (gnome-keyring or KWallet) and make sure a D-Bus session is running. ' +
+        'Where there is no keychain to use (a server, a container), Latchkey can keep secrets in a passphrase-sealed file instead: ' +
+        'set storage: passphrase in config.yaml, or LATCHKEY_STORAGE=passphrase.',
     );
     const written = await readdir(blobDir).catch(() => []);
     expect(written.filter((name) => name.endsWith('.bin'))).toEqual([]);
   });
 
-  it('names a fix for each OS', () => {
-    expect(keychainHint('darwin')).toBe('Unlock the login keychain in Keychain Access');
-    expect(keychainHint('win32')).toBe('Check Credential Manager');
+  it('names a fix for each OS, and the opt-in for machines without a keychain', () => {
+    expect(keychainHint('darwin')).toMatch(/^Unlock the login keychain in Keychain Access\. .*storage: passphrase.*LATCHKEY_STORAGE=passphrase\.$/);
+    expect(keychainHint('win32')).toMatch(/^Check Credential Manager\. .*storage: passphrase.*LATCHKEY_STORAGE=passphrase\.$/);
   });
 });
 

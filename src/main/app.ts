@@ -16,7 +16,9 @@ import { EmbeddedProviderHost } from './embedded-provider-host';
 import { DEMO_CLIENT_ID } from './idp/config';
 import { ConfigStore, defaultConfigPath, type EmbeddedProviderConfig, type LatchkeyConfig } from './store/config';
 import { assertPrivateDataFolder } from './store/data-folder';
-import { SecretVault } from './store/secrets';
+import type { PassphrasePurpose } from './store/passphrase-key-store';
+import { openSecretStore, storageOfInvalidConfig, type SecretStoreInfo } from './store/secret-store';
+import { resolveSecretStorage } from './store/secret-storage';
 
 export { DEFAULT_DEMO_PORT } from './embedded-provider-host';
 
@@ -38,6 +40,12 @@ export interface LatchkeyOptions {
   /** `app`: refreshes tokens in the background and honours `expiry_days: 0` on close. `cli`: one-shot. */
   role?: 'app' | 'cli';
   log?: (line: string) => void;
+  /**
+   * With `storage: passphrase` (or LATCHKEY_STORAGE=passphrase): asks for the passphrase, once per run, when
+   * secrets are first needed (the CLI's prompt; for `create` it is typed twice). Without it (the app) the store
+   * stays locked and the state says `passphrase_required` until engine.unlock() is given the passphrase.
+   */
+  askPassphrase?: (purpose: PassphrasePurpose) => Promise<string>;
 }
 
 export interface Latchkey {
@@ -57,6 +65,11 @@ export interface Latchkey {
   recheck(): Promise<void>;
   close(): Promise<void>;
   paths: { configPath: string; dataDir: string };
+  /**
+   * Where secrets are kept (`latchkey status`), and ready(): proves the store can keep a sign-in's secrets before
+   * the browser opens (the keychain takes a test entry; the passphrase store is opened, asking if need be).
+   */
+  secrets: SecretStoreInfo & { ready(): Promise<void> };
   /** The embedded provider's issuer, when the config uses it. */
   embeddedIssuer?: string;
 }
@@ -83,14 +96,19 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
   await assertPrivateDataFolder(configPath);
   const role = options.role ?? 'app';
   const config = new ConfigStore({ path: configPath });
-  const vault = new SecretVault({
-    service: options.keychainService ?? process.env.LATCHKEY_KEYCHAIN_SERVICE ?? 'Latchkey',
-    dir: join(dataDir, 'secrets'),
-  });
   const events = new AuthEventLog({ path: join(dataDir, 'auth-events.jsonl'), ...(options.now ? { now: options.now } : {}), ...(options.log ? { log: options.log } : {}) });
 
   // Read once here to learn whether the config uses the embedded demo provider; restore() reuses it.
   const initial = await readConfigQuietly(config);
+  // Where secrets are kept: decided in one place (store/secret-storage.ts), from LATCHKEY_STORAGE or storage:.
+  const storage = resolveSecretStorage(initial ? initial.storage : await storageOfInvalidConfig(configPath), process.env);
+  const secrets = openSecretStore({
+    kind: storage,
+    dataDir,
+    keychainService: options.keychainService ?? process.env.LATCHKEY_KEYCHAIN_SERVICE ?? 'Latchkey',
+    ...(options.askPassphrase ? { askPassphrase: options.askPassphrase } : {}),
+  });
+  const { vault } = secrets;
   const embedded = embeddedSettings(initial);
   const embeddedOptions = options.embeddedProvider === false ? null : options.embeddedProvider ?? {};
   const ttl = embeddedOptions?.accessTokenTtlSeconds ?? embedded?.access_token_ttl_seconds;
@@ -116,6 +134,8 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
   const manager = new SessionManager({
     config,
     vault,
+    // The app asks for the passphrase in its window: until then the state says so (phase passphrase_required).
+    ...(secrets.passphrase && !options.askPassphrase ? { secretsLock: secrets.passphrase } : {}),
     events,
     openBrowser: options.openBrowser,
     autoRefresh: role === 'app',
@@ -162,6 +182,7 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
       await demo?.close();
     },
     paths: { configPath, dataDir },
+    secrets: { ...secrets.info, ready: () => (secrets.passphrase ? secrets.passphrase.ready() : vault.check()) },
     ...(embeddedIssuer ? { embeddedIssuer } : {}),
   };
 }

@@ -95,6 +95,7 @@ export function createLatchkeyApi(transport: IpcTransport, options: LatchkeyApiO
     session: {
       get: () => call('session:get'),
       reload: () => call('session:reload'),
+      unlock: (passphrase) => call('session:unlock', passphrase),
       signIn: (provider) => call('session:sign-in', provider),
       signInWithDevice: (provider) => call('session:sign-in-device', provider),
       cancelSignIn: async () => {
@@ -175,6 +176,7 @@ export function withBridgeSafeErrors(api: LatchkeyApi): LatchkeyApi {
     session: {
       get: guard(api.session.get),
       reload: guard(api.session.reload),
+      unlock: guard(api.session.unlock),
       signIn: guard(api.session.signIn),
       signInWithDevice: guard(api.session.signInWithDevice),
       cancelSignIn: guard(api.session.cancelSignIn),

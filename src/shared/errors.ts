@@ -25,6 +25,14 @@ export const AUTH_ERROR_CODES = [
   'network',
   /** The OS keychain is missing, locked, or refused access. */
   'keychain_unavailable',
+  /** The passphrase store (`storage: passphrase`) is locked and its passphrase has not been given in this run. */
+  'passphrase_required',
+  /** The passphrase does not open the passphrase store. */
+  'passphrase_wrong',
+  /** The passphrase store's file is damaged or was changed by something other than Latchkey: refused, not used. */
+  'secret_store_damaged',
+  /** An account's secrets are in the other secret store than the one chosen (`storage:` / LATCHKEY_STORAGE). */
+  'secrets_in_other_store',
   /** config.yaml cannot be parsed or violates the schema; nothing is written until it is fixed. */
   'config_invalid',
   /** The data folder (or a file in it) can be changed by another user, or is not a plain file of ours: refused, not used. */

@@ -23,7 +23,7 @@ const PROVIDER_MARKS = ['demo', 'google', 'microsoft', 'github', 'openid', 'oaut
 const EVENT_KINDS = ['sign_in', 'refresh', 'sign_out', 'restore', 'failure'] as const satisfies readonly AuthEvent['kind'][];
 const REVOCATIONS = ['revoked', 'not_supported', 'refused', 'failed'] as const satisfies readonly SignOutResult['revocation'][];
 const CONNECTIVITY = ['online', 'offline'] as const satisfies readonly AccountSummary['connectivity'][];
-const PHASES = ['ready', 'config_invalid'] as const satisfies readonly SessionState['phase'][];
+const PHASES = ['ready', 'config_invalid', 'passphrase_required'] as const satisfies readonly SessionState['phase'][];
 const OUTCOMES = ['ok', 'error'] as const satisfies readonly AuthEvent['outcome'][];
 const BODY_TYPES = ['json', 'text', 'binary', 'empty'] as const satisfies readonly ApiBodyType[];
 const DASHBOARDS = ['demo-projects', 'github-repositories'] as const satisfies readonly ApiDashboard[];
@@ -114,6 +114,7 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
 
   const sessionState: z.ZodType<SessionState> = z.looseObject({
     phase: z.enum(PHASES),
+    passphraseSetup: z.enum(['create', 'unlock']).optional(),
     accounts: z.array(accountSummary),
     activeAccountKey: z.string().nullable(),
     signIn: signInProgress.nullable(),
@@ -163,6 +164,7 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
   const answers: AnswerSchemas = {
     'session:get': sessionState,
     'session:reload': sessionState,
+    'session:unlock': sessionState,
     'providers:list': z.array(providerSummary),
     'session:sign-in': accountSummary,
     'session:sign-in-device': accountSummary,

@@ -23,6 +23,8 @@ export interface IpcContract extends AccountsIpcContract, DiagnosticsIpcContract
   'session:get': { args: []; result: SessionState };
   /** Reads config.yaml and the keychain again (after the person fixed the file, or unlocked the keyring). */
   'session:reload': { args: []; result: SessionState };
+  /** Opens the passphrase store (phase `passphrase_required`) with the passphrase; answers the state after. */
+  'session:unlock': { args: [passphrase: string]; result: SessionState };
   'providers:list': { args: []; result: ProviderSummary[] };
   /** Resolves when the browser sign-in is done (signed in and persisted), cancelled or failed. */
   'session:sign-in': { args: [provider: string]; result: AccountSummary };
@@ -48,6 +50,7 @@ export type IpcValue<C extends IpcChannel> = IpcContract[C]['result'];
 export const IPC_CHANNELS = [
   'session:get',
   'session:reload',
+  'session:unlock',
   'providers:list',
   'session:sign-in',
   'session:sign-in-device',
@@ -91,6 +94,8 @@ export interface LatchkeyApi {
     get(): Promise<SessionState>;
     /** Reads config.yaml and the keychain again; resolves with the new state. */
     reload(): Promise<SessionState>;
+    /** Opens (or first creates) the passphrase store; rejects with passphrase_wrong or weak_password. */
+    unlock(passphrase: string): Promise<SessionState>;
     signIn(provider: string): Promise<AccountSummary>;
     /** Sign-in on another device: the code and the page to enter it on appear as `deviceSignIn` in the state. */
     signInWithDevice(provider: string): Promise<AccountSummary>;

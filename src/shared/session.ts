@@ -104,8 +104,13 @@ export interface DeviceSignInProgress {
 }
 
 export interface SessionState {
-  /** `config_invalid`: config.yaml must be fixed first; `configError` says where. */
-  phase: 'ready' | 'config_invalid';
+  /**
+   * `config_invalid`: config.yaml must be fixed first; `configError` says where. `passphrase_required`: secrets
+   * are kept in the passphrase store (`storage: passphrase`) and it is not open yet; `passphraseSetup` says how.
+   */
+  phase: 'ready' | 'config_invalid' | 'passphrase_required';
+  /** With `passphrase_required`: `create` (no store yet: choose a passphrase) or `unlock` (enter it). */
+  passphraseSetup?: 'create' | 'unlock';
   accounts: AccountSummary[];
   activeAccountKey: string | null;
   signIn: SignInProgress | null;
@@ -161,6 +166,11 @@ export interface SessionEngine extends AccountsEngine {
   getState(): SessionState;
   /** Reads config.yaml and the keychain again, as at start-up (e.g. after the person fixed the file). */
   reload(): Promise<SessionState>;
+  /**
+   * Opens the passphrase store (creating it on first use) with the person's passphrase, then reads every account
+   * again; rejects with `passphrase_wrong` (nothing changes). Only where `storage: passphrase` is chosen.
+   */
+  unlock(passphrase: string): Promise<SessionState>;
   listProviders(): ProviderSummary[];
   /** Runs a whole browser sign-in; resolves when signed in and persisted, rejects with an AuthError. */
   signIn(provider: string): Promise<AccountSummary>;

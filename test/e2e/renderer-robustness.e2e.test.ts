@@ -62,6 +62,7 @@ class ScriptedEngine {
     return {
       getState: state,
       reload: async () => state(),
+      unlock: async () => state(),
       listProviders: () => [],
       signIn: refuse,
       signInWithDevice: refuse,

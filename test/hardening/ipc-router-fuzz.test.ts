@@ -61,6 +61,7 @@ function pollutionObjects(): unknown[] {
 }
 
 const PROVIDERISH = ['demo', 'google', 'microsoft', 'company-sso', 'a', 'x'.repeat(64), 'x'.repeat(65), 'Demo', '-demo', '_x', 'de mo', 'demo\n', '', 'démo', '__proto__', 'constructor', 'toString', 'hasOwnProperty', '../demo', 'demo\u0000', `<script>${MARKER}</script>`];
+const PASSPHRASEISH = ['correct horse battery staple', 'a', '', 'x'.repeat(1024), 'x'.repeat(1025), 'pässwörd 🔑', 'line\nbreak', `${MARKER}-secret`];
 const KEYISH = ['demo:alice', 'google:1234567890', 'auth0|abc', 'a', 'a'.repeat(200), 'a'.repeat(201), 'demo alice', '', 'a\u0000b', 'a"b', '../../etc/passwd', 'C:\\x', '__proto__', 'constructor', `"><img src=x onerror=${MARKER}>`, 'demo:alice\n', 'ü:x'];
 const NUMBERISH = [0, 1, 2, 20, 499, 500, 501, -1, -0, 1.5, 1e308, Number.MAX_SAFE_INTEGER + 2, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 2 ** 31];
 
@@ -152,6 +153,8 @@ function nearValidArg(rng: Rng, channel: IpcChannel): unknown {
       return rng.chance(0.1) ? undefined : rng.pick(KEYISH);
     case 'events:recent':
       return rng.chance(0.1) ? undefined : rng.pick(NUMBERISH);
+    case 'session:unlock':
+      return rng.pick(PASSPHRASEISH);
     case 'session:sign-out': {
       if (rng.chance(0.1)) return undefined;
       if (rng.chance(0.2)) return rng.pick(pollutionObjects());
@@ -210,6 +213,8 @@ function expectedCall(channel: IpcChannel, args: unknown): RecordedCall | null {
       return none ? { method: 'getState', args: [] } : null;
     case 'session:reload':
       return none ? { method: 'reload', args: [] } : null;
+    case 'session:unlock':
+      return args.length === 1 && typeof first === 'string' && first.length >= 1 && first.length <= 1024 ? { method: 'unlock', args: [first] } : null;
     case 'providers:list':
       return none ? { method: 'listProviders', args: [] } : null;
     case 'session:cancel-sign-in':

@@ -144,6 +144,12 @@ export class RecordingEngine implements SessionEngine {
     return this.getStateQuietly();
   }
 
+  async unlock(...args: unknown[]): Promise<SessionState> {
+    const [passphrase] = args;
+    this.record('unlock', args, args.length === 1 && typeof passphrase === 'string' && passphrase.length >= 1 && passphrase.length <= 1024);
+    return this.getStateQuietly();
+  }
+
   private getStateQuietly(): SessionState {
     return { phase: 'ready', accounts: [], activeAccountKey: this.activeAccountKey, signIn: null, configPath: '/nowhere/config.yaml' };
   }

@@ -13,7 +13,7 @@ import type { AvatarCache } from './avatar-cache';
 import type { AuthEventLog } from './event-log';
 import { lastRefreshAt } from './last-use';
 import type { ProviderRegistry } from './providers';
-import type { AccountStore, TokenSet, TokenVault } from './storage';
+import type { AccountStore, SecretsLock, TokenSet, TokenVault } from './storage';
 
 export interface SessionCoreOptions {
   store: AccountStore;
@@ -25,6 +25,8 @@ export interface SessionCoreOptions {
   log?: (line: string) => void;
   /** Account pictures fetched by the main process and shown as data: URLs (the window loads nothing remote). */
   avatars?: AvatarCache;
+  /** The passphrase store, when secrets are kept there: while it is locked the state says so. */
+  secretsLock?: SecretsLock;
 }
 
 /** What the engine knows about an account beyond its YAML record (memory only). */
@@ -242,6 +244,12 @@ export class SessionCore {
     if (device) state.deviceSignIn = { ...device };
     if (this.lastSignInError) state.lastSignInError = this.lastSignInError;
     if (this.configError) state.configError = this.configError;
+    // The passphrase store is still locked: nothing can be read or kept until the person enters the passphrase.
+    const locked = this.configError ? null : (this.options.secretsLock?.needs() ?? null);
+    if (locked) {
+      state.phase = 'passphrase_required';
+      state.passphraseSetup = locked;
+    }
     return state;
   }
 

@@ -29,7 +29,7 @@ import { SessionRefresher } from './session-refresh';
 import { SessionRestorer } from './session-restore';
 import { SignInCoordinator } from './session-sign-in';
 import { SignOutCoordinator } from './session-sign-out';
-import type { AccountStore, TokenVault } from './storage';
+import type { AccountStore, SecretsLock, TokenVault } from './storage';
 
 export { WAITING_HINT_AFTER_MS } from './session-sign-in';
 
@@ -38,6 +38,8 @@ export interface SessionManagerOptions {
   config: AccountStore;
   /** The keychain-backed token vault (store/secrets.ts). */
   vault: TokenVault;
+  /** The passphrase store's lock, when secrets are kept there instead of the OS keychain (unlock()). */
+  secretsLock?: SecretsLock;
   events: AuthEventLog;
   /** Builds the provider registry from config.yaml's providers (called at restore and after config changes). */
   createProviderRegistry: (providers: Record<string, ProviderConfig>) => ProviderRegistry;
@@ -76,6 +78,7 @@ export class SessionManager implements SessionEngine {
       now: options.now ?? Date.now,
       ...(options.log ? { log: options.log } : {}),
       ...(options.avatars ? { avatars: options.avatars } : {}),
+      ...(options.secretsLock ? { secretsLock: options.secretsLock } : {}),
     });
     this.#refresher = new SessionRefresher(this.#core, { autoRefresh: options.autoRefresh === true });
     this.#signIn = new SignInCoordinator(this.#core, this.#refresher, {
@@ -159,6 +162,20 @@ export class SessionManager implements SessionEngine {
 
   disableTotp(password: string, accountKey?: string): Promise<void> {
     return this.#accounts.disableTotp(password, accountKey);
+  }
+
+  /**
+   * Opens the passphrase store with the passphrase the person entered (creating it on first use), then reads
+   * every account again, as at start-up. Rejects with passphrase_wrong (nothing changes) or weak_password.
+   */
+  async unlock(passphrase: string): Promise<SessionState> {
+    const lock = this.#core.options.secretsLock;
+    if (!lock) throw new AuthError('invalid_argument', 'Secrets are kept in the OS keychain here: there is no passphrase to enter.');
+    await lock.unlock(passphrase);
+    // What restore reported while the store was locked is no longer true.
+    const shown = this.#core.lastSignInError?.code;
+    if (shown === 'passphrase_required' || shown === 'passphrase_wrong') this.#core.lastSignInError = undefined;
+    return this.reload();
   }
 
   async reload(): Promise<SessionState> {

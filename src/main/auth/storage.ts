@@ -41,6 +41,17 @@ export interface TokenVault {
   prefetch?(accountKeys: readonly string[]): Promise<void>;
 }
 
+/**
+ * A secret store that the person opens with a passphrase before the vault can be used (the passphrase store,
+ * store/passphrase-key-store.ts). Absent for the OS keychain, which the OS unlocks.
+ */
+export interface SecretsLock {
+  /** null once open; otherwise whether the person chooses a passphrase (`create`) or enters it (`unlock`). */
+  needs(): 'create' | 'unlock' | null;
+  /** Opens the store (creating it with this passphrase if there is none); rejects with passphrase_wrong. */
+  unlock(passphrase: string): Promise<void>;
+}
+
 /** What the work of TokenVault.update() answers: its result, and the tokens to store (none: store nothing). */
 export interface TokenVaultUpdate<T> {
   result: T;

@@ -8,6 +8,7 @@ import { toAuthError } from '../../shared/errors';
 import type { Latchkey } from '../app';
 import { createCommandBrowserOpener, defaultBrowserCommand } from '../system-browser';
 import { localLogin } from './local-login';
+import { passphrasePrompt, passphraseStoreFailure } from './passphrase-prompt';
 import { passwordInput, type PasswordInput } from './password-input';
 import { register } from './register';
 import { totp } from './totp';
@@ -72,6 +73,8 @@ export async function runAccountCommand(argv: string[], io: Omit<AccountCommandI
       role: 'cli',
       configPath: values.config ?? io.env.LATCHKEY_CONFIG,
       openBrowser: createCommandBrowserOpener(defaultBrowserCommand(io.env)),
+      // storage: passphrase: asked through the same input as passwords, once, when secrets are first needed.
+      askPassphrase: passphrasePrompt(full.input, io.stderr),
     });
     if (command === 'import') {
       // The import reads and writes config.yaml itself; the file may not even be valid for the engine yet.
@@ -83,6 +86,12 @@ export async function runAccountCommand(argv: string[], io: Omit<AccountCommandI
     if (state.phase === 'config_invalid' && state.configError) {
       io.stderr(`latchkey: ${state.configError.message}\n`);
       if (state.configError.hint) io.stderr(`  ${state.configError.hint}\n`);
+      return 1;
+    }
+    const locked = passphraseStoreFailure(state);
+    if (locked) {
+      io.stderr(`latchkey: ${locked.message}\n`);
+      if (locked.hint) io.stderr(`  ${locked.hint}\n`);
       return 1;
     }
     switch (command) {

@@ -24,6 +24,8 @@ export function accountOf(text: string, accountKey: string | undefined): Account
     return null;
   }
   if (!isObject(data) || 'access' in data) return null;
+  // Secrets in the passphrase store are read by the engine, which asks for the passphrase (or an unclear value).
+  if (data.storage !== undefined && data.storage !== null && data.storage !== 'keychain') return null;
   const expiryDays = isObject(data.session) ? data.session.expiry_days : undefined;
   if (typeof expiryDays !== 'number' || !Number.isFinite(expiryDays) || expiryDays < 0) return null;
   const key = accountKey ?? data.active_account;

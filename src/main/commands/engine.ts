@@ -8,6 +8,8 @@ import type { SessionState } from '../../shared/session';
 import type { Latchkey } from '../app';
 import { createNetworkFetch } from '../network/proxy-fetch';
 import type { CommandContext } from './context';
+import { passphrasePrompt, passphraseStoreFailure } from './passphrase-prompt';
+import { passwordInput } from './password-input';
 import { reportError } from './output';
 
 export interface EngineOptions {
@@ -37,12 +39,20 @@ export async function withEngine(
       configPath: values.config ?? io.env.LATCHKEY_CONFIG,
       openBrowser: createCommandBrowserOpener(defaultBrowserCommand(io.env)),
       ...(networkFetch ? { fetch: networkFetch } : {}),
+      // storage: passphrase: asked on the terminal (or a line of stdin) once, when secrets are first needed.
+      askPassphrase: passphrasePrompt(passwordInput(), io.stderr),
     });
     let state = await latchkey.restore();
     if (options.allAccounts) state = await latchkey.restored();
     if (state.phase === 'config_invalid' && state.configError) {
       io.stderr(`latchkey: ${state.configError.message}\n`);
       if (state.configError.hint) io.stderr(`  ${state.configError.hint}\n`);
+      return 1;
+    }
+    const locked = passphraseStoreFailure(state);
+    if (locked) {
+      io.stderr(`latchkey: ${locked.message}\n`);
+      if (locked.hint) io.stderr(`  ${locked.hint}\n`);
       return 1;
     }
     return await work(latchkey, state);

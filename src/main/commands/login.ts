@@ -14,6 +14,9 @@ export function login(context: CommandContext): Promise<number> {
       io.stderr(`latchkey: choose a provider with --provider: ${providers.map((p) => p.name).join(', ')}\n`);
       return 2;
     }
+    // The secret store must work before the browser opens: a keychain that cannot be used, or a wrong passphrase
+    // (storage: passphrase), stops here, not after the provider has issued tokens that could not be kept.
+    await latchkey.secrets.ready();
     let announced = false;
     let hinted = false;
     const unsubscribe = latchkey.engine.onStateChange((state) => {

@@ -21,11 +21,14 @@ export function status(context: CommandContext): Promise<number> {
       }
       const current = state.accounts.find((a) => a.key === state.activeAccountKey && a.signedIn);
       if (context.values.json) {
-        io.stdout(`${JSON.stringify({ signedIn: Boolean(current), activeAccountKey: state.activeAccountKey, accounts: state.accounts }, null, 2)}\n`);
+        const secretStore = { kind: latchkey.secrets.kind, location: latchkey.secrets.location };
+        io.stdout(`${JSON.stringify({ signedIn: Boolean(current), activeAccountKey: state.activeAccountKey, accounts: state.accounts, secretStore }, null, 2)}\n`);
         return current ? 0 : 1;
       }
       if (!current) {
         io.stdout('Not signed in.\n');
+        // On stderr, like everything for people that a script comparing stdout need not see.
+        io.stderr(`  secrets: ${latchkey.secrets.label}\n`);
         const last = state.accounts.find((a) => a.signedOutReason);
         if (last?.signedOutReason) {
           io.stderr(`  ${last.key}: ${last.signedOutReason}\n`);
@@ -36,6 +39,7 @@ export function status(context: CommandContext): Promise<number> {
       io.stdout(`Signed in as ${describeAccount(current)} (account ${current.key})\n`);
       if (current.accessTokenExpiresAt) io.stdout(`  access token valid until ${current.accessTokenExpiresAt}\n`);
       if (current.connectivity === 'offline') io.stdout('  offline: the provider could not be reached; the session is kept and retried\n');
+      io.stderr(`  secrets: ${latchkey.secrets.label}\n`);
       return 0;
     },
     { allAccounts: true },

@@ -11,7 +11,8 @@
  * (other providers, other accounts): those are reported by every other command, and by `token` itself as soon
  * as it needs the engine.
  *
- * It answers only the plain case: the account (--account, else active_account) is signed in, its provider is
+ * It answers only the plain case: secrets are in the OS keychain (not the passphrase store: storage:,
+ * LATCHKEY_STORAGE), the account (--account, else active_account) is signed in, its provider is
  * not a local-accounts one, no `access:` policy applies, its access token is fresh, and the session is within
  * `session.expiry_days`. Anything else, including any doubt, answers null and the command runs the engine,
  * which refreshes, signs out or explains exactly as before. It writes nothing but config-lookup.ts's answer.
@@ -24,6 +25,7 @@ import { isDpopBound } from '../auth/token-binding';
 import { isAccessTokenFresh } from '../auth/token-freshness';
 import { MAX_CONFIG_BYTES } from '../store/config-limits';
 import { assertPrivateDataFolder } from '../store/data-folder';
+import { resolveSecretStorage } from '../store/secret-storage';
 import { SecretVault } from '../store/secrets';
 import { lookUpAccount } from './config-lookup';
 
@@ -34,6 +36,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export interface StoredTokenOptions {
   configPath: string;
   keychainService: string;
+  /** LATCHKEY_STORAGE is read from here (default: process.env). */
+  env?: NodeJS.ProcessEnv;
   /** --account; default: config.yaml's active_account. */
   accountKey?: string;
   now?: number;
@@ -47,6 +51,9 @@ export interface StoredToken {
 
 /** The stored access token if it can be handed out as it is (see the module comment), else null. */
 export async function storedValidToken(options: StoredTokenOptions): Promise<StoredToken | null> {
+  // Only the OS keychain's secrets are read here; the passphrase store's need the engine, which asks for it.
+  // config.yaml's storage: is looked at by config-account.ts (a file that chooses passphrase answers null).
+  if (resolveSecretStorage(undefined, options.env ?? process.env) !== 'keychain') return null;
   const configPath = path.resolve(options.configPath);
   const text = await readConfigText(configPath);
   if (text === null) return null;

@@ -18,6 +18,7 @@ import {
   accountKeySchema,
   describeArgumentIssue,
   eventLimitSchema,
+  passphraseSchema,
   providerNameSchema,
   signOutOptionsSchema,
 } from './ipc-validation';
@@ -85,6 +86,12 @@ const ROUTES: RouteTable = {
     required: 0,
     args: z.tuple([]),
     run: (engine) => engine.reload(),
+  },
+  'session:unlock': {
+    names: ['passphrase'],
+    required: 1,
+    args: z.tuple([passphraseSchema]),
+    run: (engine, [passphrase]) => engine.unlock(passphrase),
   },
   'session:cancel-sign-in': {
     names: [],

@@ -27,6 +27,12 @@ export const accountKeySchema = z.string().min(1).max(ACCOUNT_KEY_MAX_LENGTH).re
 
 export const eventLimitSchema = z.number().int().min(1).max(EVENT_LIMIT_MAX);
 
+/** The longest passphrase accepted over IPC, in characters: far beyond any typed one, small enough for scrypt. */
+export const PASSPHRASE_MAX_LENGTH = 1024;
+
+/** A passphrase for the passphrase store: text, not empty (the store itself judges its length on creation). */
+export const passphraseSchema = z.string().min(1).max(PASSPHRASE_MAX_LENGTH);
+
 /**
  * True for objects made by a literal, JSON.parse or structured clone. zod reads properties through the
  * prototype chain, so an object whose prototype carries `forget: true` would otherwise pass as options.

@@ -44,6 +44,10 @@ export const DEFAULT_CONFIG_YAML = `# Latchkey configuration
 # credentials.usernames The accounts that have signed in, written by Latchkey: name, e-mail, roles, and
 #                       when they last signed in.
 # active_account        The account the app shows.
+# storage               Where secrets are kept: keychain (the default: the system keychain) or passphrase (a
+#                       file sealed with a passphrase you choose, asked once per run, for machines without a
+#                       keychain: servers, containers). Latchkey never switches on its own. For example:
+#                       storage: passphrase
 # access                Who may sign in and with which roles: allowed_emails, allowed_domains (nobody else),
 #                       default_roles (what a new account starts with; edit an account's roles above and
 #                       they stay), roles_claim (the provider claim that adds roles; "roles" is the demo

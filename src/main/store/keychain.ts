@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import type { AsyncEntry } from '@napi-rs/keyring';
 import { AuthError } from '../../shared/errors';
+import type { SecretKeyStore } from './secrets';
 
 type KeyringModule = typeof import('@napi-rs/keyring');
 
@@ -21,8 +22,19 @@ function keyring(): KeyringModule {
   return keyringModule;
 }
 
-/** What the person can do when the keychain cannot be used, per OS. */
+/**
+ * The opt-in for machines without a keychain to use. Only ever named, never taken on the person's behalf: a
+ * keychain that exists but is locked must be unlocked, not silently replaced.
+ */
+export const PASSPHRASE_OPT_IN =
+  'Where there is no keychain to use (a server, a container), Latchkey can keep secrets in a passphrase-sealed file instead: set storage: passphrase in config.yaml, or LATCHKEY_STORAGE=passphrase';
+
+/** What the person can do when the keychain cannot be used, per OS; then the opt-in. */
 export function keychainHint(platform: NodeJS.Platform = process.platform): string {
+  return `${keychainFix(platform)}. ${PASSPHRASE_OPT_IN}.`;
+}
+
+function keychainFix(platform: NodeJS.Platform): string {
   switch (platform) {
     case 'darwin':
       return 'Unlock the login keychain in Keychain Access';
@@ -94,7 +106,7 @@ function forget(service: string, account: string): void {
 }
 
 /** Password entries of one keychain service; every call fails as `keychain_unavailable`, never another way. */
-export class Keychain {
+export class Keychain implements SecretKeyStore {
   readonly timeoutMs: number;
 
   constructor(

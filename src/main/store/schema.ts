@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { isLoopbackHostname, isSecureOrLoopback, LOOPBACK_HOSTNAMES } from '../auth/loopback-hosts';
 import { PRESET_FIELDS, PRESET_NAMES, PROVIDER_PRESETS, presetsWithField } from '../auth/provider-presets';
 import { accessSchema, accountAccessFields, defaultAccess, isHashedPassword, localProviderSchema } from './access-schema';
+import { SECRET_STORAGE_KINDS } from './secret-storage';
 
 export const DEFAULT_EMBEDDED_PORT = 4600;
 /** How a client proves itself at the token endpoint (RFC 8414 names). */
@@ -305,6 +306,8 @@ export const configSchema = z
         .default(() => ({ usernames: {} })),
     ),
     active_account: nullAsAbsent(accountKeySchema.optional()),
+    /** Absent: the OS keychain. LATCHKEY_STORAGE overrides it (store/secret-storage.ts). */
+    storage: nullAsAbsent(z.enum(SECRET_STORAGE_KINDS, { error: `must be one of ${SECRET_STORAGE_KINDS.join(', ')}` }).optional()),
     access: nullAsAbsent(accessSchema.default(defaultAccess)),
   })
   .superRefine((config, ctx) => {

@@ -10,6 +10,10 @@
  * The keychain entry also names the last completed write, and each blob its own write and the one it
  * replaced (vault-entry.ts): a copy of an older blob put back in place is refused, not silently used.
  *
+ * Where the per-account entries live is the key store's business (SecretKeyStore, below): the OS keychain
+ * (keychain.ts) unless the person chose the passphrase store (passphrase-key-store.ts); the composition
+ * (app.ts) picks it. Everything else here is the same for both.
+ *
  * If the keychain cannot be used, operations fail with `keychain_unavailable`: there is no plaintext
  * fallback. Operations on one account are serialised in this process, and writes also across processes
  * (the app and CLI runs share the vault), so a set() and a delete() never interleave.
@@ -48,11 +52,49 @@ export interface VaultProblem {
   message: string;
 }
 
+/**
+ * Where the vault keeps each account's small entry (its key and last write id, vault-entry.ts): the OS keychain
+ * (keychain.ts) or the passphrase store (passphrase-key-store.ts). Values are short text. Every failure is a
+ * coded AuthError (`keychain_unavailable`, `passphrase_required`, `passphrase_wrong`, ...).
+ */
+export interface SecretKeyStore {
+  /** The entry, or null if there is none. */
+  get(account: string): Promise<string | null>;
+  set(account: string, value: string): Promise<void>;
+  /** Removes the entry; false if there was none. */
+  delete(account: string): Promise<boolean>;
+  /** Every entry at once, as account -> the values found (a hint: each is used only once it opens its file). */
+  findAll(): Promise<Map<string, string[]>>;
+  /** The end of a run: lets go of what the store holds (connections, a derived key). */
+  release(): void;
+}
+
+/** Token files of an account in the other store's folder: reported, never used, moved or deleted (see get()). */
+export interface OtherSecretStore {
+  /** That store's token-file folder. */
+  dir: string;
+  /** How to name each store for people, e.g. `the OS keychain`, `the passphrase store`. */
+  name: string;
+  ownName: string;
+  /** The setting that selects the other store, and the one that selects this one: `storage: keychain`. */
+  setting: string;
+}
+
 export interface SecretVaultOptions {
-  /** Keychain service name; the app passes `LATCHKEY_KEYCHAIN_SERVICE ?? 'Latchkey'`. */
-  service: string;
+  /**
+   * Where the per-account entries live (the composition, app.ts, chooses). Default: the OS keychain under
+   * `service`.
+   */
+  keys?: SecretKeyStore;
+  /** Keychain service name when `keys` is not given; the app passes `LATCHKEY_KEYCHAIN_SERVICE ?? 'Latchkey'`. */
+  service?: string;
   /** Folder for the sealed token blobs (created 0700). */
   dir: string;
+  /**
+   * The other store's folder, so that an account whose secrets are there (the person switched stores) is
+   * reported as such (`secrets_in_other_store`) rather than taken for signed out.
+   */
+  otherStore?: OtherSecretStore;
   /** Told when stored tokens exist but cannot be used, so the event log can say why a session vanished. */
   onProblem?: (problem: VaultProblem) => void;
   /** How long one keychain call may take before it counts as unavailable (default: a minute). */
@@ -79,14 +121,15 @@ interface LockedRead {
   file?: TokenFile;
 }
 
-/** Per account across all vaults of this process: the keychain entry is shared by service + account. */
+/** Per account across all vaults of this process that share a token folder (and so a key store). */
 const queue = new KeyedQueue();
 
-/** Token sets per account key, sealed on disk under keys kept in the OS keychain (see the module comment). */
+/** Token sets per account key, sealed on disk under keys kept in the key store (see the module comment). */
 export class SecretVault implements TokenVault {
-  readonly service: string;
   readonly dir: string;
-  private readonly keychain: Keychain;
+  /** The key store (named for the OS keychain it usually is). */
+  private readonly keychain: SecretKeyStore;
+  private readonly otherStore: OtherSecretStore | undefined;
   private readonly onProblem: ((problem: VaultProblem) => void) | undefined;
   private readonly known = new Map<string, Known>();
   /** Keychain values found by prefetch(), each used at most once and only if it opens its account's file. */
@@ -96,9 +139,9 @@ export class SecretVault implements TokenVault {
   private dirReady: Promise<void> | null = null;
 
   constructor(options: SecretVaultOptions) {
-    this.service = options.service;
     this.dir = path.resolve(options.dir);
-    this.keychain = new Keychain(options.service, options.keychainTimeoutMs === undefined ? {} : { timeoutMs: options.keychainTimeoutMs });
+    this.keychain = options.keys ?? new Keychain(options.service ?? 'Latchkey', options.keychainTimeoutMs === undefined ? {} : { timeoutMs: options.keychainTimeoutMs });
+    this.otherStore = options.otherStore;
     this.onProblem = options.onProblem;
   }
 
@@ -121,7 +164,7 @@ export class SecretVault implements TokenVault {
   get(accountKey: string): Promise<TokenSet | null> {
     return this.serial(accountKey, async () => {
       const file = await readTokenFile(this.blobPath(accountKey));
-      if (file === null) return null;
+      if (file === null) return this.missing(accountKey);
       const first = await this.judgeWithKeychain(accountKey, file);
       if (first.kind === 'tokens' && first.freshness === 'current') {
         this.known.set(accountKey, { entry: first.entry, file: file.identity });
@@ -390,8 +433,24 @@ export class SecretVault implements TokenVault {
     return null;
   }
 
+  /**
+   * No token file here. Signed out, unless the account's file is in the other store's folder: then its secrets
+   * are there (the person switched stores), and that is reported without touching them, so that switching
+   * back finds the session as it was. A new sign-in keeps its tokens in this store.
+   */
+  private async missing(accountKey: string): Promise<null> {
+    const other = this.otherStore;
+    if (other === undefined) return null;
+    const there = await tokenFileIdentity(path.join(path.resolve(other.dir), `${accountHash(accountKey)}.bin`)).catch(() => null);
+    if (there === null) return null;
+    throw new AuthError('secrets_in_other_store', `The session of ${accountKey} is kept in ${other.name}, but Latchkey is set to use ${other.ownName}.`, {
+      hint: `Set ${other.setting} to use it again, or sign in again to keep a new session in ${other.ownName}.`,
+    });
+  }
+
+  /** Per token folder and account: one folder's files belong to one key store. */
   private serial<T>(accountKey: string, task: () => Promise<T>): Promise<T> {
-    return queue.run(`${this.service}\u0000${accountKey}`, task);
+    return queue.run(`${this.dir}\u0000${accountKey}`, task);
   }
 
   /** Writes also hold a per-account file lock: two processes must not each create a key for the account. */

@@ -16,6 +16,7 @@ import { ConfigProblemScreen } from './components/ConfigProblemScreen';
 import { DeviceSignInScreen } from './components/DeviceSignInScreen';
 import type { SignedOutAccount } from './components/EndSessionOffer';
 import { ErrorView } from './components/ErrorView';
+import { PassphraseScreen } from './components/PassphraseScreen';
 import { SignInScreen } from './components/SignInScreen';
 import { WaitingScreen } from './components/WaitingScreen';
 import { useProviders } from './hooks/useProviders';
@@ -121,6 +122,10 @@ export function App() {
 
   if (state.phase === 'config_invalid') {
     return <ConfigProblemScreen configPath={state.configPath} error={state.configError} />;
+  }
+
+  if (state.phase === 'passphrase_required') {
+    return <PassphraseScreen setup={state.passphraseSetup ?? 'unlock'} />;
   }
 
   if (state.deviceSignIn) {

@@ -79,6 +79,31 @@ export const ERROR_WORDS: Record<AuthErrorCode, ErrorWords> = {
     next: 'Unlock your system keychain, then try again.',
     retry: true,
   },
+  passphrase_required: {
+    title: 'Enter your passphrase',
+    body: 'Latchkey keeps your sessions in a file sealed with your passphrase, and it has not been given yet.',
+    next: 'Enter the passphrase to open it.',
+    retry: false,
+  },
+  passphrase_wrong: {
+    title: "That passphrase doesn't open the store",
+    body: 'Nothing was changed. Your sessions stay sealed until the right passphrase is given.',
+    next: 'Check the passphrase and try again.',
+    retry: false,
+  },
+  secret_store_damaged: {
+    title: "The passphrase store can't be trusted",
+    body: 'The file that holds your sealed sessions is damaged or was changed outside Latchkey, so Latchkey refuses to use it.',
+    retry: false,
+    showMessage: true,
+  },
+  secrets_in_other_store: {
+    title: 'This session is kept in the other secret store',
+    body: "Its secrets were saved in the store Latchkey isn't set to use now, so it stays as it is, unused.",
+    next: 'Switch storage back to use it, or sign in again.',
+    retry: false,
+    showMessage: true,
+  },
   config_invalid: {
     title: 'There is a problem in config.yaml',
     body: "Latchkey can't use its settings file until it's fixed, and writes nothing to it in the meantime. Fix it, save it, then choose “check again”.",
