@@ -87,7 +87,7 @@ describe('Check this computer', () => {
     expect(text).toMatch(/\[PROBLEM\] config\.yaml is valid/);
     expect(text).not.toContain(home.dir);
     await byTestId('diagnostics-text').focus();
-    expect(await page.evaluate(() => (document.activeElement as HTMLTextAreaElement).selectionEnd)).toBe(text.length);
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { selectionEnd: number } } }).document.activeElement.selectionEnd)).toBe(text.length);
 
     await byTestId('diagnostics-close').click();
     expect(await byTestId('diagnostics-panel').count()).toBe(0);
