@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import { isAuthError } from '../../shared/errors';
+import { resolveSecretStorage, SECRET_STORAGE_KINDS } from '../store/secret-storage';
 import { SecretVault } from '../store/secrets';
 import type { Check, DiagnosticsContext } from './context';
 
@@ -22,14 +23,15 @@ export function keychainBackendName(platform: NodeJS.Platform): string {
   }
 }
 
-const STORES = ['keychain', 'passphrase'] as const;
+const STORES = SECRET_STORAGE_KINDS;
 
-/** The store chosen, as the engine chooses it: the environment wins over config.yaml; default the keychain. */
+/** The store chosen, by the engine's own rule (store/secret-storage.ts), and what chose it; a name that is no store as written. */
 function chosenStore(configured: unknown, env: NodeJS.ProcessEnv): { store: string; source: string } {
   const fromEnv = env.LATCHKEY_STORAGE?.trim();
-  if (fromEnv) return { store: fromEnv, source: 'LATCHKEY_STORAGE' };
-  if (typeof configured === 'string' && configured !== '') return { store: configured, source: 'storage: in config.yaml' };
-  return { store: 'keychain', source: 'the default' };
+  const written = fromEnv || (typeof configured === 'string' ? configured : '');
+  const source = fromEnv ? 'LATCHKEY_STORAGE' : written !== '' ? 'storage: in config.yaml' : 'the default';
+  if (written !== '' && !(STORES as readonly string[]).includes(written)) return { store: written, source };
+  return { store: resolveSecretStorage(configured === 'keychain' || configured === 'passphrase' ? configured : undefined, env), source };
 }
 
 /** `configuredStorage`: config.yaml's `storage:` value as written (the file may not be valid). */
