@@ -6,7 +6,8 @@
  * reached, and the --json shape.
  */
 import { createServer, type Server } from 'node:http';
-import { readdir, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer } from 'node:net';
+import { chmod, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIAGNOSTIC_GROUPS, DIAGNOSTIC_STATUSES, type DiagnosticsReport } from '../../src/shared/diagnostics';
@@ -123,6 +124,29 @@ describe('latchkey doctor', () => {
     expect(result.stdout).toContain(`http://127.0.0.1:${closed}/.well-known/openid-configuration could not be reached: connection refused`);
     expect(result.stdout).toMatch(/fix: Check the issuer \(or endpoints\) of "corp" in config\.yaml/);
     expect(result.stdout).toMatch(/\[skipped\] Clock against "corp"/);
+  });
+
+  it('reports a pinned redirect port that another program holds, and a data folder others can change', async () => {
+    const at = await home();
+    const holder = createNetServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', () => resolve()));
+    defer(() => new Promise((resolve) => holder.close(resolve)));
+    const held = (holder.address() as { port: number }).port;
+    await writeConfig(at, `  demo:\n    label: Demo\n    embedded: true\n    port: ${demo.port}\n    redirect_uri: http://127.0.0.1:${held}/callback\n`);
+    const report = json(await runCli(env(at), 'doctor', '--json'));
+    const ports = check(report, 'loopback', 'redirect-ports:demo');
+    expect(ports.status).toBe('problem');
+    expect(ports.detail).toContain(`http://127.0.0.1:${held}/callback is in use`);
+    expect(ports.fix).toMatch(/register another redirect URI/);
+    expect(check(report, 'loopback', 'bind').status).toBe('ok');
+
+    await chmod(at.dir, 0o777);
+    defer(() => chmod(at.dir, 0o700));
+    const unsafe = json(await runCli(env(at), 'doctor', '--json'));
+    const folder = check(unsafe, 'data_folder', 'ownership');
+    expect(folder.status).toBe('problem');
+    expect(folder.detail).toMatch(/can be changed by other users \(mode 0777/);
+    expect(folder.fix).toBe('Make it private: chmod 700 ~');
   });
 
   it("warns when this computer's clock is off against a provider's Date header", async () => {
