@@ -15,6 +15,7 @@ import type {
   ProviderSummary,
   SessionEngine,
   SessionState,
+  SignInOptions,
   SignOutOptions,
   SignOutResult,
 } from '../src/shared/session';
@@ -108,8 +109,8 @@ class RecordingEngine implements SessionEngine {
     this.record('listProviders', []);
     return PROVIDERS;
   }
-  async signIn(provider: string): Promise<AccountSummary> {
-    this.record('signIn', [provider]);
+  async signIn(provider: string, options?: SignInOptions): Promise<AccountSummary> {
+    this.record('signIn', options === undefined ? [provider] : [provider, options]);
     return ALICE;
   }
   async signInWithDevice(provider: string): Promise<AccountSummary> {
@@ -220,6 +221,8 @@ describe('IPC router: happy paths', () => {
     { channel: 'session:unlock', args: ['correct horse battery'], call: { method: 'unlock', args: ['correct horse battery'] }, value: STATE },
     { channel: 'providers:list', args: [], call: { method: 'listProviders', args: [] }, value: PROVIDERS },
     { channel: 'session:sign-in', args: ['demo'], call: { method: 'signIn', args: ['demo'] }, value: ALICE },
+    // Renewing an account: the hint and nothing else reaches the engine.
+    { channel: 'session:sign-in', args: ['demo', { loginHint: 'alice@latchkey.example' }], call: { method: 'signIn', args: ['demo', { loginHint: 'alice@latchkey.example' }] }, value: ALICE },
     { channel: 'session:sign-in-device', args: ['demo'], call: { method: 'signInWithDevice', args: ['demo'] }, value: ALICE },
     { channel: 'session:cancel-sign-in', args: [], call: { method: 'cancelSignIn', args: [] }, value: null },
     { channel: 'session:reopen-browser', args: [], call: { method: 'reopenBrowser', args: [] }, value: null },
@@ -351,7 +354,11 @@ describe('IPC router: rejected input never reaches the engine', () => {
     { name: 'passphrase too long', channel: 'session:unlock', args: ['p'.repeat(1025)], mentions: ['session:unlock', 'passphrase', 'too long'] },
     { name: 'passphrase and more', channel: 'session:unlock', args: ['correct horse battery', 'x'], mentions: ['session:unlock', 'argument'] },
     { name: 'extra argument to the checks', channel: 'diagnostics:run', args: [{ fix: true }], mentions: ['diagnostics:run', 'argument'] },
-    { name: 'extra argument', channel: 'session:sign-in', args: ['demo', 'more'], mentions: ['session:sign-in', 'argument'] },
+    { name: 'extra argument', channel: 'session:sign-in', args: ['demo', {}, 'more'], mentions: ['session:sign-in', 'argument'] },
+    { name: 'sign-in options a string', channel: 'session:sign-in', args: ['demo', 'more'], mentions: ['session:sign-in', 'options'] },
+    { name: 'sign-in options with an unknown field', channel: 'session:sign-in', args: ['demo', { noBrowser: true }], mentions: ['session:sign-in', 'options'] },
+    { name: 'login hint with a control character', channel: 'session:sign-in', args: ['demo', { loginHint: 'alice@example.com\u001b]52;c;x' }], mentions: ['session:sign-in', 'loginHint'] },
+    { name: 'login hint too long', channel: 'session:sign-in', args: ['demo', { loginHint: 'a'.repeat(321) }], mentions: ['session:sign-in', 'loginHint'] },
     { name: 'missing argument', channel: 'session:sign-in', args: [], mentions: ['session:sign-in', 'argument'] },
     { name: 'device sign-in with an extra argument', channel: 'session:sign-in-device', args: ['demo', 'more'], mentions: ['session:sign-in-device', 'argument'] },
     { name: 'device sign-in without a provider', channel: 'session:sign-in-device', args: [], mentions: ['session:sign-in-device', 'argument'] },

@@ -63,6 +63,11 @@ export interface Latchkey {
   notices(): readonly string[];
   /** Re-checks every signed-in account (after the machine resumed from sleep, or the clock jumped). */
   recheck(): Promise<void>;
+  /**
+   * Finishes the sign-in in progress with the redirect address a person pasted (`latchkey login --no-browser`):
+   * checked and exchanged like the browser's own return; throws a coded AuthError for any other address.
+   */
+  completeSignIn(url: string): void;
   close(): Promise<void>;
   paths: { configPath: string; dataDir: string };
   /**
@@ -174,6 +179,7 @@ export async function createLatchkey(options: LatchkeyOptions): Promise<Latchkey
     users: new UserAdmin({ store: config, vault, ...(options.now ? { now: options.now } : {}) }),
     notices: () => manager.notices,
     recheck: () => manager.recheck(),
+    completeSignIn: (url) => manager.completeSignIn(url),
     close: async () => {
       await manager.close({ endSessions: role === 'app' });
       // What finishes after its caller had the answer: the log's appends, a refresh's keychain step.

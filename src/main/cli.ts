@@ -20,10 +20,12 @@ const USAGE = `Usage: latchkey <command> [options]
 
 Commands:
   login [--provider NAME]          sign in in your browser (default provider: demo, or the only one)
+  login --no-browser               over SSH: print the link to open on any machine, then paste back
+                                   the address the browser ends on
   login --device [--provider NAME] sign in on another device: enter the code shown here (or scan the
                                    QR code) on your phone or any computer
   providers                        list the providers: what to register there, redirect URIs, what works
-  status [--json]                  is anyone signed in? exit 0 yes, 1 no (refreshes when needed)
+  status [--account KEY] [--json]  is anyone signed in? exit 0 yes, 1 no (refreshes when needed)
   token [--account KEY]            print a valid access token, refreshing if needed
   logout [--account KEY] [--forget]  sign out (default: the active account); --forget removes its record;
                                    opens the provider's sign-out page where it has one
@@ -36,6 +38,7 @@ ${API_USAGE.trimEnd()}
 
 Options:
   --config PATH                    config.yaml to use (default: LATCHKEY_CONFIG, then the app's data folder)
+  --account KEY                    the account to act on (default: LATCHKEY_ACCOUNT, then the active account)
   -h, --help                       show this help
 `;
 
@@ -52,10 +55,10 @@ const COMMANDS: Record<string, { run: (context: CommandContext) => Promise<numbe
   api: {
     positionals: 3,
     run: async (context) => {
-      const [{ withEngine }, { runApiCommand }] = await Promise.all([import('./commands/engine'), import('./commands/api')]);
+      const [{ withEngine }, { runApiCommand }, { accountFor }] = await Promise.all([import('./commands/engine'), import('./commands/api'), import('./commands/account-choice')]);
       const { values, positionals, io } = context;
-      return withEngine(context, (latchkey) =>
-        runApiCommand(latchkey, { api: positionals[1], path: positionals[2], method: values.method, fields: values.field ?? [], input: values.input, include: values.include === true, account: values.account }, io),
+      return withEngine(context, (latchkey, state) =>
+        runApiCommand(latchkey, { api: positionals[1], path: positionals[2], method: values.method, fields: values.field ?? [], input: values.input, include: values.include === true, account: accountFor(context, state) }, io),
       );
     },
   },
@@ -94,6 +97,7 @@ function parse(argv: string[]): { values: CliValues; positionals: string[] } {
         json: { type: 'boolean', default: false },
         forget: { type: 'boolean', default: false },
         device: { type: 'boolean', default: false },
+        'no-browser': { type: 'boolean', default: false },
         method: { type: 'string', short: 'X' },
         field: { type: 'string', short: 'f', multiple: true },
         input: { type: 'string' },

@@ -96,7 +96,7 @@ export function createLatchkeyApi(transport: IpcTransport, options: LatchkeyApiO
       get: () => call('session:get'),
       reload: () => call('session:reload'),
       unlock: (passphrase) => call('session:unlock', passphrase),
-      signIn: (provider) => call('session:sign-in', provider),
+      signIn: (provider, options) => (options === undefined ? call('session:sign-in', provider) : call('session:sign-in', provider, options)),
       signInWithDevice: (provider) => call('session:sign-in-device', provider),
       cancelSignIn: async () => {
         await call('session:cancel-sign-in');

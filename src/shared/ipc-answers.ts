@@ -74,6 +74,9 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
     signedInAt: z.string().optional(),
     lastRefreshAt: z.string().optional(),
     accessTokenExpiresAt: z.string().optional(),
+    sessionEndsAt: z.string().optional(),
+    sessionEndsBecause: z.enum(['refresh_token', 'expiry_days']).optional(),
+    sessionEndsSoon: z.boolean().optional(),
     dpop: z.boolean().optional(),
     connectivity: z.enum(CONNECTIVITY),
     stale: z.boolean(),
@@ -99,6 +102,7 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
     expiresAt: z.string(),
     redirectUri: z.string(),
     waitingHint: z.string().optional(),
+    browserError: z.string().optional(),
   });
 
   const deviceSignInProgress: z.ZodType<DeviceSignInProgress> = z.looseObject({

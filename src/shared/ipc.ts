@@ -14,6 +14,7 @@ import type {
   AuthEvent,
   ProviderSummary,
   SessionState,
+  SignInOptions,
   SignOutOptions,
   SignOutResult,
 } from './session';
@@ -27,7 +28,7 @@ export interface IpcContract extends AccountsIpcContract, DiagnosticsIpcContract
   'session:unlock': { args: [passphrase: string]; result: SessionState };
   'providers:list': { args: []; result: ProviderSummary[] };
   /** Resolves when the browser sign-in is done (signed in and persisted), cancelled or failed. */
-  'session:sign-in': { args: [provider: string]; result: AccountSummary };
+  'session:sign-in': { args: [provider: string, options?: SignInOptions]; result: AccountSummary };
   /** Resolves when the sign-in on another device (RFC 8628) is done; the code to enter arrives in the state. */
   'session:sign-in-device': { args: [provider: string]; result: AccountSummary };
   'session:cancel-sign-in': { args: []; result: null };
@@ -96,7 +97,8 @@ export interface LatchkeyApi {
     reload(): Promise<SessionState>;
     /** Opens (or first creates) the passphrase store; rejects with passphrase_wrong or weak_password. */
     unlock(passphrase: string): Promise<SessionState>;
-    signIn(provider: string): Promise<AccountSummary>;
+    /** `loginHint`: renewing a known account (its e-mail), sent as `login_hint` where the provider supports it. */
+    signIn(provider: string, options?: SignInOptions): Promise<AccountSummary>;
     /** Sign-in on another device: the code and the page to enter it on appear as `deviceSignIn` in the state. */
     signInWithDevice(provider: string): Promise<AccountSummary>;
     cancelSignIn(): Promise<void>;

@@ -33,6 +33,15 @@ export interface AccountSummary {
   lastRefreshAt?: string;
   /** ISO time at which the current access token expires; absent if unknown. */
   accessTokenExpiresAt?: string;
+  /**
+   * ISO time at which the session ends unless the person signs in again: the provider's limit on the refresh
+   * token, or `session.expiry_days` without use, whichever comes first. Absent when neither sets one.
+   */
+  sessionEndsAt?: string;
+  /** What ends it then: `refresh_token` (the provider's limit) or `expiry_days` (Latchkey's setting). */
+  sessionEndsBecause?: 'refresh_token' | 'expiry_days';
+  /** Within `session.warn_days` of that end: the dashboard offers to sign in again. */
+  sessionEndsSoon?: boolean;
   /** Whether the session's tokens are bound to a key that never leaves Latchkey (DPoP, RFC 9449). */
   dpop?: boolean;
   /**
@@ -81,6 +90,8 @@ export interface SignInProgress {
    * URI is registered at the provider, or the provider entry's `redirect_uri` setting).
    */
   waitingHint?: string;
+  /** Set when the browser could not be opened: why (the link can still be opened by hand, on any machine). */
+  browserError?: string;
 }
 
 /**
@@ -120,6 +131,16 @@ export interface SessionState {
   lastSignInError?: ErrorInfo;
   configError?: ErrorInfo;
   configPath: string;
+}
+
+export interface SignInOptions {
+  /** Who is expected to sign in (the e-mail of the account being renewed). */
+  loginHint?: string;
+  /**
+   * Open no browser: the person opens the link on any machine and may paste back the address it ends on
+   * (`latchkey login --no-browser`). Not offered to the window.
+   */
+  noBrowser?: boolean;
 }
 
 export interface SignOutOptions {
@@ -172,8 +193,11 @@ export interface SessionEngine extends AccountsEngine {
    */
   unlock(passphrase: string): Promise<SessionState>;
   listProviders(): ProviderSummary[];
-  /** Runs a whole browser sign-in; resolves when signed in and persisted, rejects with an AuthError. */
-  signIn(provider: string): Promise<AccountSummary>;
+  /**
+   * Runs a whole browser sign-in; resolves when signed in and persisted, rejects with an AuthError.
+   * `loginHint` (renewing a known account: its e-mail) is sent as `login_hint` where the provider supports it.
+   */
+  signIn(provider: string, options?: SignInOptions): Promise<AccountSummary>;
   /**
    * Runs a whole sign-in on another device (RFC 8628): the code and the page to enter it on appear in the
    * state (`deviceSignIn`); resolves when signed in and persisted, rejects with an AuthError.

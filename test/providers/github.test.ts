@@ -264,8 +264,11 @@ describe('latchkey CLI with preset: github', () => {
     expect(login.stderr).toMatch(/Opening your browser to sign in with GitHub/);
     expect(login).toMatchObject({ code: 0, stdout: 'Signed in as Octo Cat <octo@github.example> via GitHub\n' });
 
-    // A token that never expires: no expiry line.
-    expect(await latchkey('status')).toMatchObject({ code: 0, stdout: 'Signed in as Octo Cat <octo@github.example> via GitHub (account github:1001)\n' });
+    // A token that never expires: no expiry line; the session still ends after session.expiry_days without use.
+    expect(await latchkey('status')).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^Signed in as Octo Cat <octo@github\.example> via GitHub \(account github:1001\) \(the active account\)\n {2}session ends on \S+ if not used before then \(session\.expiry_days\)\n$/),
+    });
 
     const token = await latchkey('token');
     expect(token.code).toBe(0);

@@ -297,7 +297,7 @@ describe('latchkey CLI with preset: microsoft', () => {
 
     const status = await latchkey('status');
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(new RegExp(`^Signed in as Ada Lovelace <ada@contoso\\.example> via Microsoft \\(account ${key}\\)\\n  access token valid until `));
+    expect(status.stdout).toMatch(new RegExp(`^Signed in as Ada Lovelace <ada@contoso\\.example> via Microsoft \\(account ${key}\\) \\(the active account\\)\\n  access token valid until `));
 
     const token = await latchkey('token');
     expect(token.code).toBe(0);

@@ -149,7 +149,7 @@ describe('plain OAuth 2.0 provider (explicit endpoints + claims mapping)', () =>
 
       const status = await runCli(env, 'status');
       expect(status.code).toBe(0);
-      expect(status.stdout).toMatch(new RegExp(`^Signed in as Nelly <nelly@example\\.com> via Discord \\(account ${key}\\)\\n`));
+      expect(status.stdout).toMatch(new RegExp(`^Signed in as Nelly <nelly@example\\.com> via Discord \\(account ${key}\\) \\(the active account\\)\\n`));
 
       const token = await runCli(env, 'token');
       expect(token.code).toBe(0);

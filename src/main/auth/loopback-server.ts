@@ -48,6 +48,15 @@ export interface LoopbackServer {
   close(): Promise<void>;
   /** How many requests were rejected (wrong path, wrong state, ...) — for diagnostics. */
   readonly rejectedCount: number;
+  /**
+   * The redirect as a person pasted it (the browser that signed in runs on another machine and could not reach
+   * this listener). It is checked like a request the listener receives: this listener's origin and path, this
+   * sign-in's state, one code or one error. An address that is not this sign-in's redirect is refused with a
+   * coded AuthError and the wait goes on (like a stray request to the listener: it must never end the
+   * sign-in); an error answer with the right state ends the sign-in with that error; a good one is handed to
+   * the flow and the listener closes. Throws AuthError('invalid_argument') once the wait is over.
+   */
+  submit(pasted: string): void;
 }
 
 export interface LoopbackServerOptions {
@@ -208,6 +217,46 @@ class LoopbackRedirect implements LoopbackServer {
     await this.closeListener();
   }
 
+  submit(pasted: string): void {
+    if (this.phase !== 'waiting') {
+      throw new AuthError('invalid_argument', 'This sign-in is no longer waiting for the browser\'s answer.');
+    }
+    const url = pastedUrl(pasted, this.host);
+    if (url === null || url.protocol !== 'http:' || url.host !== this.host || url.pathname !== this.path || url.username !== '' || url.password !== '') {
+      throw new AuthError('invalid_callback', `That is not the address this sign-in is waiting for: it must start with ${this.redirectUri}?`, {
+        hint: 'Copy the whole address from the browser\'s address bar after signing in, and paste it here.',
+      });
+    }
+    const params = url.searchParams;
+    const state = oneValue(params, 'state');
+    if (typeof state !== 'string' || !timingSafeEqual(digest(state), this.expectedStateDigest)) {
+      throw new AuthError('state_mismatch', 'That address does not belong to the sign-in Latchkey is waiting for (its state does not match).', {
+        hint: 'Paste the address of the browser tab that opened the link printed above.',
+      });
+    }
+    const code = oneValue(params, 'code');
+    const error = oneValue(params, 'error');
+    if (error !== undefined) {
+      this.phase = 'answered';
+      clearTimeout(this.timeoutTimer);
+      this.rejectCallback(errorAnswer(error, oneValue(params, 'error_description'), typeof code === 'string' ? [state, code] : [state]));
+      this.finalResponse = this.closeListener();
+      return;
+    }
+    if (typeof code !== 'string') {
+      throw new AuthError('invalid_callback', code === null ? 'That address holds more than one authorization code.' : 'That address holds no authorization code.', {
+        hint: 'Copy the whole address, after the provider has sent the browser back (it has code= in it).',
+      });
+    }
+    // The same URL a loopback request would have produced: the code exchange sees no difference.
+    const query = url.search.slice(1);
+    this.phase = 'answered';
+    clearTimeout(this.timeoutTimer);
+    // Nobody waits on this listener for a page: it closes now, and the flow's finish() has no browser to answer.
+    this.finalResponse = this.closeListener();
+    this.resolveCallback({ url: new URL(`${this.redirectUri}?${query}`), finish: () => undefined });
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     if (this.phase !== 'waiting') {
       return this.reject(res, 410, {
@@ -344,6 +393,20 @@ class LoopbackRedirect implements LoopbackServer {
       });
     }
     return this.closed;
+  }
+}
+
+/**
+ * The pasted text as a URL: surrounding space and quotes removed, and `http://` added when the person copied
+ * the address without its scheme (some address bars hide it). null when it is not a URL at all.
+ */
+function pastedUrl(pasted: string, host: string): URL | null {
+  let text = pasted.trim().replace(/^(['"<])(.*)(['">])$/s, '$2').trim();
+  if (text.startsWith(`${host}/`)) text = `http://${text}`;
+  try {
+    return new URL(text);
+  } catch {
+    return null;
   }
 }
 

@@ -6,12 +6,13 @@
  */
 import { AuthError, toAuthError, type ErrorInfo } from '../../shared/errors';
 import type { AccountSummary, DeviceSignInProgress, SessionState, SignInProgress } from '../../shared/session';
-import type { AccountRecord, LatchkeyConfig, ProviderConfig } from '../store/schema';
+import { DEFAULT_WARN_DAYS, type AccountRecord, type LatchkeyConfig, type ProviderConfig } from '../store/schema';
 import { summarizeAccount } from './account-records';
 import { effectiveRoles } from './access/roles';
 import type { AvatarCache } from './avatar-cache';
 import type { AuthEventLog } from './event-log';
 import { lastRefreshAt } from './last-use';
+import { endsSoon, sessionEnd } from './session-end';
 import type { ProviderRegistry } from './providers';
 import type { AccountStore, SecretsLock, TokenSet, TokenVault } from './storage';
 
@@ -223,6 +224,13 @@ export class SessionCore {
     // The tokens know the last refresh to the millisecond; config.yaml may be up to a day behind (last-use.ts).
     const refreshedAt = lastRefreshAt(record, runtime?.tokens);
     if (refreshedAt) summary.lastRefreshAt = refreshedAt;
+    // When the session ends unless the person signs in again (session-end.ts), and whether to warn already.
+    const end = summary.signedIn ? sessionEnd({ record, tokens: runtime?.tokens, expiryDays: this.config?.session.expiry_days }) : undefined;
+    if (end) {
+      summary.sessionEndsAt = new Date(end.at).toISOString();
+      summary.sessionEndsBecause = end.because;
+      if (endsSoon(end, this.now(), this.config?.session.warn_days ?? DEFAULT_WARN_DAYS)) summary.sessionEndsSoon = true;
+    }
     if (this.options.avatars) {
       const picture = this.options.avatars.dataUrlFor(record.picture);
       if (picture) summary.picture = picture;

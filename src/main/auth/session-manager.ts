@@ -27,7 +27,7 @@ import { SessionCore, unknownAccount } from './session-core';
 import { DeviceSignInCoordinator } from './session-device-sign-in';
 import { SessionRefresher } from './session-refresh';
 import { SessionRestorer } from './session-restore';
-import { SignInCoordinator } from './session-sign-in';
+import { SignInCoordinator, type SignInRequestOptions } from './session-sign-in';
 import { SignOutCoordinator } from './session-sign-out';
 import type { AccountStore, SecretsLock, TokenVault } from './storage';
 
@@ -205,15 +205,24 @@ export class SessionManager implements SessionEngine {
     return this.#core.options.events.recent(limit);
   }
 
-  signIn(providerName: string): Promise<AccountSummary> {
+  signIn(providerName: string, options: SignInRequestOptions = {}): Promise<AccountSummary> {
     // One sign-in at a time: a sign-in on another device holds it too.
     if (this.#deviceSignIn.busy) return Promise.reject(new AuthError('busy', 'A sign-in is already in progress. Finish or cancel it first.'));
-    return this.#signIn.signIn(providerName);
+    return this.#signIn.signIn(providerName, options);
   }
 
   /** A sign-in on another device (RFC 8628): the code to enter appears in the state's `deviceSignIn`. */
   signInWithDevice(providerName: string): Promise<AccountSummary> {
     return this.#deviceSignIn.signIn(providerName);
+  }
+
+  /**
+   * Finishes the sign-in in progress with the redirect address a person pasted (the browser ran on another
+   * machine): validated and exchanged exactly like the browser's return to the loopback listener. Throws a coded
+   * AuthError for an address that is not this sign-in's redirect; the sign-in then keeps waiting.
+   */
+  completeSignIn(url: string): void {
+    this.#signIn.completeSignIn(url);
   }
 
   cancelSignIn(): void {

@@ -219,14 +219,15 @@ export class SessionRefresher {
 
   /**
    * Timers stop while a machine sleeps and may fire long after they were due; a timer that fires more than
-   * LATE_TIMER_MS late (by the wall clock) is a resume or a clock jump: re-check every account, not just this one.
+   * LATE_TIMER_MS late by the engine's clock (the wall clock: `now`) is a resume or a clock jump: re-check every
+   * account, not just this one.
    */
   #arm(key: string, delay: number): void {
     const runtime = this.#core.runtimeFor(key);
     clearTimeout(runtime.timer);
-    const dueAt = Date.now() + delay;
+    const dueAt = this.#core.now() + delay;
     runtime.timer = setTimeout(() => {
-      if (Date.now() - dueAt > LATE_TIMER_MS) {
+      if (this.#core.now() - dueAt > LATE_TIMER_MS) {
         void this.recheck();
         return;
       }

@@ -5,7 +5,7 @@
  * the browser hears "signed in", then listeners.
  */
 import { AuthError, toAuthError } from '../../shared/errors';
-import type { AccountSummary, SignInProgress } from '../../shared/session';
+import type { AccountSummary, SignInOptions as SignInRequest, SignInProgress } from '../../shared/session';
 import { describeRedirect, type ResolvedProvider } from './provider-resolution';
 import type { SessionCore } from './session-core';
 import type { SessionRefresher } from './session-refresh';
@@ -20,6 +20,9 @@ export interface SignInOptions {
   signInTimeoutMs?: number;
   waitingHintAfterMs?: number;
 }
+
+/** How one browser sign-in is asked for: a login hint (renewing a known account), no browser (SSH). */
+export type SignInRequestOptions = SignInRequest;
 
 export class SignInCoordinator {
   readonly #core: SessionCore;
@@ -39,7 +42,7 @@ export class SignInCoordinator {
     return this.#current !== null || this.#starting;
   }
 
-  async signIn(providerName: string): Promise<AccountSummary> {
+  async signIn(providerName: string, options: SignInRequestOptions = {}): Promise<AccountSummary> {
     const core = this.#core;
     core.requireConfig();
     if (this.busy) throw new AuthError('busy', 'A sign-in is already in progress. Finish or cancel it first.');
@@ -47,6 +50,9 @@ export class SignInCoordinator {
     const provider = providers.resolve(providerName);
     core.lastSignInError = undefined;
     let run: SignInRun;
+    // A browser that could not be opened is told to whoever watches the sign-in (the CLI suggests --no-browser).
+    let browserError: string | undefined;
+    let reportBrowserError = (): void => undefined;
     // Claimed before the first await, so two clicks cannot start two sign-ins.
     this.#starting = true;
     try {
@@ -56,11 +62,16 @@ export class SignInCoordinator {
       const selectAccount = Object.values(core.requireConfig().credentials.usernames).some((record) => record.provider === providerName);
       run = await beginSignIn({
         client,
-        openBrowser: this.#options.openBrowser,
+        openBrowser: options.noBrowser ? async () => undefined : this.#options.openBrowser,
         now: () => core.now(),
         selectAccount,
+        ...(options.loginHint ? { loginHint: options.loginHint } : {}),
         ...(this.#options.signInTimeoutMs !== undefined ? { timeoutMs: this.#options.signInTimeoutMs } : {}),
-        onBrowserError: (error) => core.options.log?.(`could not open the browser: ${error.message}`),
+        onBrowserError: (error) => {
+          core.options.log?.(`could not open the browser: ${error.message}`);
+          browserError = error.message;
+          reportBrowserError();
+        },
       });
       if (!client.provider.pkce) {
         await core.options.events.record({ kind: 'failure', outcome: 'error', code: 'provider_error', detail: `sign-in with ${providerName} without PKCE (pkce: false)` });
@@ -81,6 +92,12 @@ export class SignInCoordinator {
       } as SignInProgress,
     };
     this.#current = current;
+    if (browserError) current.progress.browserError = browserError;
+    reportBrowserError = () => {
+      if (this.#current !== current || !browserError) return;
+      current.progress.browserError = browserError;
+      core.emit();
+    };
     const hintTimer = setTimeout(() => {
       if (this.#current !== current) return;
       current.progress.waitingHint = waitingHint(provider, run.redirectUri, core.options.store.path);
@@ -109,6 +126,16 @@ export class SignInCoordinator {
 
   cancel(): void {
     this.#current?.run.cancel();
+  }
+
+  /**
+   * The redirect pasted by the person (`latchkey login --no-browser`: the browser ran on another machine and
+   * could not reach the loopback listener). Checked and exchanged exactly like the browser's own return; throws
+   * a coded AuthError for an address that is not this sign-in's redirect, and the sign-in keeps waiting.
+   */
+  completeSignIn(url: string): void {
+    if (!this.#current) throw new AuthError('invalid_argument', 'No sign-in is in progress.');
+    this.#current.run.submitRedirect(url);
   }
 
   async reopenBrowser(): Promise<void> {

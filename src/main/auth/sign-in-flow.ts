@@ -38,6 +38,13 @@ export interface SignInRun {
   /** Resolves once tokens are obtained and validated; rejects with AuthError. */
   result: Promise<SignInResult>;
   cancel(): void;
+  /**
+   * The redirect pasted by the person instead of the browser reaching the loopback listener (a browser on
+   * another machine): validated like a loopback hit (the listener's origin and path, this sign-in's state), then
+   * exchanged exactly the same way. Throws AuthError for an address that is not this sign-in's redirect, and
+   * the sign-in goes on waiting.
+   */
+  submitRedirect(url: string): void;
 }
 
 export interface BeginSignInOptions {
@@ -49,6 +56,11 @@ export interface BeginSignInOptions {
   onBrowserError?: (error: AuthError) => void;
   /** Another account of a provider already signed in: ask the provider to show its account chooser. */
   selectAccount?: boolean;
+  /**
+   * Renewing one account's session: who is expected to sign in (its e-mail), sent as OpenID Connect's
+   * `login_hint` so the provider proposes that account. Providers without OpenID Connect get nothing.
+   */
+  loginHint?: string;
 }
 
 /** The `prompt` parameter: the configured words, plus consent for offline_access and the account chooser. */
@@ -72,9 +84,28 @@ export function tokenSetFrom(response: oidc.TokenEndpointResponse & oidc.TokenEn
   if (response.token_type) tokens.tokenType = response.token_type;
   if (response.scope) tokens.scope = response.scope;
   if (expiresIn !== undefined) tokens.expiresAt = now + expiresIn * 1000;
+  // When the refresh token ends: a new lifetime when the answer gives one; otherwise the old one still holds
+  // only for the same refresh token (a rotated one of unknown lifetime must not inherit the old end).
+  const refreshExpiresIn = refreshLifetimeSeconds(response);
+  if (refreshExpiresIn !== undefined && refreshToken) tokens.refreshExpiresAt = now + refreshExpiresIn * 1000;
+  else if (previous?.refreshExpiresAt !== undefined && refreshToken !== undefined && refreshToken === previous.refreshToken) tokens.refreshExpiresAt = previous.refreshExpiresAt;
   // The DPoP key stays with the session for good: the refresh token may be bound to it.
   if (previous?.dpopKey) tokens.dpopKey = previous.dpopKey;
   return tokens;
+}
+
+/**
+ * The refresh token's lifetime in seconds, where the answer states it: `refresh_expires_in` (Keycloak and
+ * others) or `refresh_token_expires_in` (GitHub Apps). 0 (Keycloak's "no limit" for offline tokens), negative,
+ * or anything not a number counts as unstated.
+ */
+function refreshLifetimeSeconds(response: Record<string, unknown>): number | undefined {
+  for (const field of ['refresh_expires_in', 'refresh_token_expires_in']) {
+    const raw = response[field];
+    const value = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
+    if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
+  }
+  return undefined;
 }
 
 /**
@@ -106,9 +137,11 @@ export async function beginSignIn(options: BeginSignInOptions): Promise<SignInRu
   if (dpop) params.dpop_jkt = await dpop.calculateThumbprint();
   const prompt = promptFor(params.prompt, {
     offlineAccess: provider.scopes.includes('offline_access'),
-    ...(options.selectAccount && provider.selectAccountPrompt ? { selectAccount: provider.selectAccountPrompt } : {}),
+    // A hint names the account: no chooser then.
+    ...(options.selectAccount && !options.loginHint && provider.selectAccountPrompt ? { selectAccount: provider.selectAccountPrompt } : {}),
   });
   if (prompt) params.prompt = prompt;
+  if (options.loginHint && oidcProtocol && params.login_hint === undefined) params.login_hint = options.loginHint;
   const authorizationUrl = oidc.buildAuthorizationUrl(client.configuration, params).href;
   const startedAt = now();
 
@@ -163,5 +196,6 @@ export async function beginSignIn(options: BeginSignInOptions): Promise<SignInRu
     expiresAt: startedAt + timeoutMs,
     result,
     cancel: () => server.cancel(),
+    submitRedirect: (url) => server.submit(url),
   };
 }

@@ -19,6 +19,11 @@ export interface TokenSet {
   /** epoch ms */
   obtainedAt: number;
   /**
+   * epoch ms: when the refresh token stops working, where the provider says so (`refresh_expires_in`, GitHub
+   * Apps' `refresh_token_expires_in`). The session ends then unless the person signs in again.
+   */
+  refreshExpiresAt?: number;
+  /**
    * The account's DPoP private key (RFC 9449), when its tokens are bound to it. It lives here, and only here,
    * so it is sealed with the tokens it belongs to and can never be lost or kept apart from them.
    */

@@ -22,6 +22,8 @@ export interface CliValues {
   forget: boolean;
   /** `login --device`: sign in on another device (RFC 8628). */
   device?: boolean | undefined;
+  /** `login --no-browser`: print the link, read the pasted redirect address from stdin. */
+  'no-browser'?: boolean | undefined;
   method?: string | undefined;
   field?: string[] | undefined;
   input?: string | undefined;

@@ -8,9 +8,11 @@ import type { Latchkey } from '../app';
 import type { CliIo, CommandContext } from './context';
 import { withEngine } from './engine';
 import { describeAccount } from './output';
+import { accountFor } from './account-choice';
 
 export function logout(context: CommandContext): Promise<number> {
-  return withEngine(context, (latchkey) => signOut(latchkey, context.values.account, context.values.forget, context.io));
+  // --account, else LATCHKEY_ACCOUNT, else the active account (account-choice.ts).
+  return withEngine(context, (latchkey, state) => signOut(latchkey, accountFor(context, state), context.values.forget, context.io));
 }
 
 async function signOut(latchkey: Latchkey, account: string | undefined, forget: boolean, io: CliIo): Promise<number> {

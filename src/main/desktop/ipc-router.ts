@@ -20,6 +20,7 @@ import {
   eventLimitSchema,
   passphraseSchema,
   providerNameSchema,
+  signInOptionsSchema,
   signOutOptionsSchema,
 } from './ipc-validation';
 
@@ -70,10 +71,11 @@ const ROUTES: RouteTable = {
     run: (engine) => engine.listProviders(),
   },
   'session:sign-in': {
-    names: ['provider'],
+    names: ['provider', 'options'],
     required: 1,
-    args: z.tuple([providerNameSchema]),
-    run: (engine, [provider]) => engine.signIn(provider),
+    args: z.tuple([providerNameSchema, signInOptionsSchema.optional()]),
+    // Rebuilt rather than passed on: only the fields that were given.
+    run: (engine, [provider, options]) => (options?.loginHint === undefined ? engine.signIn(provider) : engine.signIn(provider, { loginHint: options.loginHint })),
   },
   'session:sign-in-device': {
     names: ['provider'],

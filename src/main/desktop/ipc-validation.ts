@@ -47,6 +47,15 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * `SignOutOptions`: a strict plain object. Unknown keys (including an own `__proto__` or `constructor`, as
  * JSON.parse produces them) are rejected rather than ignored, so a typo or an injection attempt is visible.
  */
+/** A sign-in's options: only a login hint, an e-mail or user name of ordinary length without control characters. */
+export const signInOptionsSchema = z
+  .custom<Record<string, unknown>>(isPlainObject, { message: 'must be a plain object' })
+  .pipe(
+    z.strictObject({
+      loginHint: z.string().min(1).max(320).regex(/^[^\p{Cc}\p{Cf}]+$/u, 'must not hold control characters').optional(),
+    }),
+  );
+
 export const signOutOptionsSchema = z
   .custom<Record<string, unknown>>(isPlainObject, { message: 'must be a plain object' })
   .pipe(

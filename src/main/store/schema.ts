@@ -18,6 +18,8 @@ export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secre
 const STATIC_ENDPOINT_FIELDS = ['authorization_endpoint', 'token_endpoint', 'revocation_endpoint', 'userinfo_endpoint', 'end_session_endpoint', 'device_authorization_endpoint'] as const;
 
 export const DEFAULT_EXPIRY_DAYS = 30;
+/** session.warn_days: the dashboard's "your session ends soon" banner shows from this many days before. */
+export const DEFAULT_WARN_DAYS = 3;
 /** A hundred years: beyond that, date arithmetic on expiry times stops being meaningful. */
 const MAX_EXPIRY_DAYS = 36_500;
 
@@ -295,8 +297,14 @@ export const configSchema = z
             .min(0, 'must be 0 or more (0 = forget the session when Latchkey quits)')
             .max(MAX_EXPIRY_DAYS, `must be at most ${MAX_EXPIRY_DAYS}`)
             .default(DEFAULT_EXPIRY_DAYS),
+          /** How many days before a session ends the dashboard offers to sign in again (0: never). */
+          warn_days: z
+            .number({ error: 'must be a number of days' })
+            .min(0, 'must be 0 or more (0 = no warning)')
+            .max(MAX_EXPIRY_DAYS, `must be at most ${MAX_EXPIRY_DAYS}`)
+            .default(DEFAULT_WARN_DAYS),
         })
-        .default(() => ({ expiry_days: DEFAULT_EXPIRY_DAYS })),
+        .default(() => ({ expiry_days: DEFAULT_EXPIRY_DAYS, warn_days: DEFAULT_WARN_DAYS })),
     ),
     providers: nullAsAbsent(z.record(providerName, providerSchema).default(defaultProviders)),
     apis: nullAsAbsent(z.record(providerName, apiSchema).default(() => ({}))),

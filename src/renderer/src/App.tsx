@@ -11,7 +11,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { ErrorInfo } from '../../shared/errors';
-import type { AccountSummary, SignOutResult } from '../../shared/session';
+import type { AccountSummary, SignInOptions, SignOutResult } from '../../shared/session';
 import { ConfigProblemScreen } from './components/ConfigProblemScreen';
 import { DeviceSignInScreen } from './components/DeviceSignInScreen';
 import type { SignedOutAccount } from './components/EndSessionOffer';
@@ -51,14 +51,14 @@ export function App() {
   const [lastProvider, setLastProvider] = useState<string | null>(null);
   const [errorDismissed, setErrorDismissed] = useState(false);
 
-  const signIn = useCallback((provider: string) => {
+  const signIn = useCallback((provider: string, options?: SignInOptions) => {
     setPendingProvider(provider);
     setLastProvider(provider);
     setSignInError(null);
     setErrorDismissed(false);
     setSignedOut(null);
     // Resolves only when the whole browser sign-in is over; progress arrives meanwhile as state changes.
-    window.latchkey.session.signIn(provider).then(
+    window.latchkey.session.signIn(provider, options).then(
       () => setPendingProvider(null),
       (cause: unknown) => {
         setPendingProvider(null);

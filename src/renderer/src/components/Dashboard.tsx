@@ -3,7 +3,7 @@
  * announces, so what is shown is always what is on disk.
  */
 import type { ErrorInfo } from '../../../shared/errors';
-import type { AccountSummary, ProviderSummary, SessionState, SignOutResult } from '../../../shared/session';
+import type { AccountSummary, ProviderSummary, SessionState, SignInOptions, SignOutResult } from '../../../shared/session';
 import { useAction } from '../hooks/useAction';
 import { useApis } from '../hooks/useApis';
 import { useLocalAccounts } from '../hooks/useLocalAccounts';
@@ -19,6 +19,7 @@ import { ErrorView } from './ErrorView';
 import { EventsPanel } from './EventsPanel';
 import { ProfileCard } from './ProfileCard';
 import { RoleGate } from './RoleGate';
+import { SessionEndBanner } from './SessionEndBanner';
 import { SessionPanel } from './SessionPanel';
 
 interface Props {
@@ -29,7 +30,8 @@ interface Props {
   /** How the last sign-in started from this screen ("Add another account") failed, if it did. */
   signInError: ErrorInfo | null;
   signedOut: SignedOutAccount | null;
-  onSignIn(provider: string): void;
+  /** `options.loginHint`: renewing a known account (the session-end banner). */
+  onSignIn(provider: string, options?: SignInOptions): void;
   onSignedOut(result: SignOutResult, account: AccountSummary): void;
   onDismissSignInError(): void;
   onDismissSignedOut(): void;
@@ -71,6 +73,7 @@ export function Dashboard(props: Props) {
       </header>
 
       <main className="dashboard">
+        <SessionEndBanner account={account} busy={props.pendingProvider !== null} onSignIn={props.onSignIn} />
         {props.signedOut && <EndSessionOffer account={props.signedOut} onDone={props.onDismissSignedOut} />}
         {props.signInError && (
           <ErrorView error={props.signInError} onDismiss={props.onDismissSignInError} />
