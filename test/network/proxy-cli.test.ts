@@ -6,10 +6,11 @@
  * (--proxy-server), while the loopback redirect back to Latchkey bypasses the proxy as Chromium's implicit
  * rules say. A sign-in, `status` and a `token` refresh work with HTTPS_PROXY set and the proxy sees the
  * provider's host for each; with NO_PROXY=idp.test the same sign-in fails with a network error. `latchkey
- * doctor` reaches the provider the same way and says which proxy applies.
+ * doctor` reaches the provider the same way and says which proxy applies. The proxy code (undici) is loaded
+ * only by a request that goes through the proxy.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -133,6 +134,26 @@ describe('latchkey behind a proxy', () => {
     expect(bypassed.code).toBe(1);
     expect(bypassed.stdout).toContain('https://idp.test/.well-known/openid-configuration could not be reached: the host name could not be resolved');
     expect(bypassed.stdout).toContain('requests go directly (NO_PROXY names it)');
+  });
+
+  it('loads the proxy code only when a request goes through the proxy', async () => {
+    // Counts undici's modules in the CLI process at exit (a CommonJS package: they land in require.cache).
+    const probe = join(certDir, 'undici-probe.cjs');
+    await writeFile(
+      probe,
+      "process.on('exit', () => { require('node:fs').writeFileSync(process.env.UNDICI_PROBE_OUT, String(Object.keys(require.cache).filter((k) => k.includes('/node_modules/undici/')).length)); });\n",
+    );
+    const loaded = async (...args: string[]): Promise<number> => {
+      const out = join(certDir, `probe-${args.join('-')}.txt`);
+      const result = await runCli(env({ HTTPS_PROXY: cliProxyUrl(), NODE_OPTIONS: `--require ${probe}`, UNDICI_PROBE_OUT: out }), ...args);
+      expect(result.code, result.stderr).toBeLessThan(2);
+      return Number(await readFile(out, 'utf8'));
+    };
+    // A proxy variable alone loads nothing: not for the help, not for a command that makes no request.
+    expect(await loaded('--help')).toBe(0);
+    expect(await loaded('accounts')).toBe(0);
+    // A request through the proxy does (which also shows that the probe sees it).
+    expect(await loaded('doctor')).toBeGreaterThan(0);
   });
 
   it('honours NO_PROXY: the provider, asked for directly, cannot be reached (network error, nothing through the proxy)', async () => {
