@@ -16,7 +16,11 @@
  *   afterwards (invalid_grant, AADSTS70000) — the strict reading of "always replace the refresh token";
  * - errors carry `error_codes`, `trace_id`, `correlation_id` and AADSTS texts;
  * - no revocation endpoint; sign-out is the front-channel end_session_endpoint (`.../oauth2/v2.0/logout`);
- * - userinfo lives on another host for real (Graph); here at `{url}/oidc/userinfo`.
+ * - userinfo lives on another host for real (Graph); here at `{url}/oidc/userinfo`;
+ * - the device code flow ("OAuth 2.0 device authorization grant"): `/{tenant}/oauth2/v2.0/devicecode` answers
+ *   user_code, device_code, verification_uri (`/devicelogin`), expires_in (900), interval and a message, no
+ *   verification_uri_complete; polls are refused with authorization_pending, authorization_declined (not
+ *   access_denied), bad_verification_code or expired_token, and the ID token carries the user's tenant.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -24,6 +28,7 @@ import {
   bearerToken,
   clientCredentials,
   createClock,
+  escapeHtml,
   formParams,
   paramsObject,
   parseUrl,
@@ -112,6 +117,8 @@ export interface MicrosoftEmulatorOptions {
   registeredRedirectPaths?: string[];
   /** Default 3600. */
   accessTokenTtlSeconds?: number;
+  /** The device code flow's polling interval. Default 5, as Microsoft. */
+  deviceIntervalSeconds?: number;
   port?: number;
 }
 
@@ -133,6 +140,8 @@ export interface MicrosoftEmulator extends EmulatorServer {
   readonly lastAuthorizationRequest: (Record<string, string> & { tenant: string }) | undefined;
   clientAuthMethods: ClientAuthMethod[];
   logouts: MicrosoftLogoutCall[];
+  /** The device code flow's polls, answered in order (error name or `tokens`). */
+  devicePolls: string[];
   advanceTime(seconds: number): void;
 }
 
@@ -180,6 +189,9 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
   const authorizationRequests: Array<Record<string, string> & { tenant: string }> = [];
   const clientAuthMethods: ClientAuthMethod[] = [];
   const logouts: MicrosoftLogoutCall[] = [];
+  const devicePolls: string[] = [];
+  /** Device codes: the tenant path they were asked on, the scope, and what the person did. */
+  const deviceGrants = new Map<string, { userCode: string; tenant: string; scope: string[]; expiresAt: number; user?: string; declined?: boolean; redeemed?: boolean }>();
   let base = '';
 
   const userOf = (login: string) => MICROSOFT_USERS.find((u) => u.login === login);
@@ -341,6 +353,20 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
       return sendAad(res, 401, 'invalid_client', 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.");
     }
     const grantType = params.get('grant_type');
+    if (grantType === 'urn:ietf:params:oauth:grant-type:device_code') {
+      const polled = (error: string, status: number, code: number, message: string): void => {
+        devicePolls.push(error);
+        sendAad(res, status, error, code, message);
+      };
+      const grant = deviceGrants.get(params.get('device_code') ?? '');
+      if (!grant || grant.redeemed || grant.tenant !== tenant) return polled('bad_verification_code', 400, 70000, 'The provided value for the input parameter \'device_code\' is not valid.');
+      if (clock.now() >= grant.expiresAt) return polled('expired_token', 400, 70019, 'Verification code expired.');
+      if (grant.declined) return polled('authorization_declined', 400, 70000, 'The user declined the authorization request.');
+      if (!grant.user) return polled('authorization_pending', 400, 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
+      grant.redeemed = true;
+      devicePolls.push('tokens');
+      return sendJson(res, 200, issueTokens(grant.user, grant.scope, tokens.newGrantId(), tenant, undefined));
+    }
     if (grantType === 'authorization_code') {
       const redirectUri = params.get('redirect_uri');
       if (!redirectUri) return sendAad(res, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'redirect_uri'.");
@@ -384,6 +410,61 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
       return sendJson(res, 200, issueTokens(refresh.user, scope, refresh.grantId, refresh.extra['tenant'] ?? tenant, undefined));
     }
     return sendAad(res, 400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType ?? ''}'.`);
+  }
+
+  /** POST /{tenant}/oauth2/v2.0/devicecode (public client: client_id and scope). */
+  function deviceCodeEndpoint(tenant: string, req: EmulatorRequest, res: ServerResponse): void {
+    const params = formParams(req);
+    if (!resolveTenant(tenant)) return sendAad(res, 400, 'invalid_request', 90002, `Tenant '${tenant}' not found.`);
+    if (params.get('client_id') !== options.clientId) {
+      return sendAad(res, 400, 'unauthorized_client', 700016, `Application with identifier '${params.get('client_id') ?? ''}' was not found in the directory.`);
+    }
+    const scope = splitScope(params.get('scope'));
+    if (scope.length === 0) return sendAad(res, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
+    const letters = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+    const userCode = Array.from({ length: 9 }, () => letters[Math.floor(Math.random() * letters.length)]).join('');
+    const deviceCode = `DAQABAAEAAA${randomUUID().replaceAll('-', '')}`;
+    deviceGrants.set(deviceCode, { userCode, tenant, scope, expiresAt: clock.now() + 900 });
+    const verification = `${base}/devicelogin`;
+    sendJson(res, 200, {
+      user_code: userCode,
+      device_code: deviceCode,
+      verification_uri: verification,
+      expires_in: 900,
+      interval: options.deviceIntervalSeconds ?? 5,
+      message: `To sign in, use a web browser to open the page ${verification} and enter the code ${userCode} to authenticate.`,
+    });
+  }
+
+  /** GET and POST /devicelogin: the code, then an account (one the tenant path accepts) or Cancel. */
+  function deviceLoginPage(req: EmulatorRequest, res: ServerResponse): void {
+    const page = (error?: string): string => `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Enter code - Microsoft</title></head>
+<body data-emulator="device">
+  <h1>Enter code</h1>
+  ${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
+  <form method="post">
+    <label>Enter the code displayed on your app or device <input name="user_code" autocomplete="off"></label>
+    ${MICROSOFT_USERS.map((u) => `<p><button type="submit" name="user" value="${escapeHtml(u.login)}">Continue as ${escapeHtml(u.preferredUsername)}</button></p>`).join('\n    ')}
+    <p><button type="submit" name="deny" value="1">Cancel</button></p>
+  </form>
+</body>
+</html>`;
+    if (req.method !== 'POST') return sendHtml(res, 200, page());
+    const params = formParams(req);
+    const typed = (params.get('user_code') ?? '').trim().toUpperCase();
+    const grant = [...deviceGrants.values()].find((g) => g.userCode === typed && !g.redeemed && clock.now() < g.expiresAt);
+    if (!grant || grant.user || grant.declined) return sendHtml(res, 200, page('That code didn\'t work. Check the code and try again.'));
+    if (params.get('deny') === '1') {
+      grant.declined = true;
+      return sendHtml(res, 200, renderErrorPage('Microsoft', 'Sign-in cancelled', 'You declined to sign in to the application on your device.'));
+    }
+    const user = userOf(params.get('user') ?? '');
+    const audience = resolveTenant(grant.tenant);
+    if (!user || !audience || !accepts(audience, user)) return sendHtml(res, 400, page(`AADSTS50020: that account cannot sign in to tenant '${grant.tenant}'.`));
+    grant.user = user.login;
+    sendHtml(res, 200, renderErrorPage('Microsoft', 'You have signed in', 'You have signed in to the application on your device. You may now close this window.'));
   }
 
   function userinfoEndpoint(req: EmulatorRequest, res: ServerResponse): void {
@@ -458,6 +539,7 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
   const server = await startEmulatorServer((req, res) => {
     const path = req.url.pathname;
     if (path === '/oidc/userinfo' && (req.method === 'GET' || req.method === 'POST')) return userinfoEndpoint(req, res);
+    if (path === '/devicelogin' && (req.method === 'GET' || req.method === 'POST')) return deviceLoginPage(req, res);
     const match = /^\/([^/]+)\/(.+)$/.exec(path);
     const tenant = match?.[1] ? decodeURIComponent(match[1]) : '';
     const rest = match?.[2] ?? '';
@@ -506,6 +588,7 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
       });
     }
     if (rest === 'oauth2/v2.0/token' && req.method === 'POST') return tokenEndpoint(tenant, req, res);
+    if (rest === 'oauth2/v2.0/devicecode' && req.method === 'POST') return deviceCodeEndpoint(tenant, req, res);
     if (rest === 'oauth2/v2.0/logout' && (req.method === 'GET' || req.method === 'POST')) return logoutEndpoint(tenant, req, res);
     sendJson(res, 404, { error: 'not_found' });
   }, options.port);
@@ -523,6 +606,7 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
     },
     clientAuthMethods,
     logouts,
+    devicePolls,
     advanceTime: (seconds) => clock.advance(seconds),
   };
 }
