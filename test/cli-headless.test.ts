@@ -6,7 +6,8 @@
  *   and the sign-in finishes exactly as with the browser's return: YAML and keychain as usual. A paste with a
  *   changed state is refused (state_mismatch) and the sign-in keeps waiting; so does a paste of another path; a
  *   pasted error answer ends it; the loopback still wins when the browser can reach it.
- * - without a display or $BROWSER, plain `login` says to use --no-browser or --device;
+ * - without a display or $BROWSER, or with a browser command that cannot be started, plain `login` says to use
+ *   --no-browser or --device;
  * - LATCHKEY_ACCOUNT picks the account for token, status, api and logout; --account beats it; an unknown one is an
  *   error naming the known accounts;
  * - status prints when the session ends (session.expiry_days here; the provider's refresh-token limit is in
@@ -100,6 +101,13 @@ describe('latchkey login --no-browser (paste the address back)', () => {
     const result = await cli.result;
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/cancelled/);
+  });
+
+  it('when the browser command cannot be started, login says so and suggests --no-browser or --device', async () => {
+    const cli = startCliWithInput({ ...env, BROWSER: '/nonexistent/latchkey-test-browser' }, 'login');
+    await cli.stderrMatching(/Could not open the browser: Could not start the browser command "\/nonexistent\/latchkey-test-browser"\.\n.*latchkey login --no-browser .* latchkey login --device/);
+    cli.interrupt();
+    expect((await cli.result).code).toBe(1);
   });
 
   it('refuses a pasted address with a changed state or another path and keeps waiting; the right one signs in', async () => {

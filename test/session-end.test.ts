@@ -2,15 +2,16 @@
  * When a session ends unless the person signs in again: the provider's limit on the refresh token
  * (`refresh_expires_in`, GitHub Apps' `refresh_token_expires_in`), kept with the tokens and carried over a
  * refresh only while the refresh token stays the same; and `session.expiry_days` without use. The rules alone,
- * then the GitHub emulator in App mode (which sends `refresh_token_expires_in`) through the engine's account
- * summary, `latchkey status` and `status --json`. The `session.expiry_days` path with the demo provider and a
+ * then an OpenID Connect provider that answers like Keycloak (the strict emulator with `refresh_expires_in`,
+ * through openid-client) and the GitHub emulator in App mode (`refresh_token_expires_in`) through the engine's
+ * account summary, `latchkey status` and `status --json`. The `session.expiry_days` path with the demo provider and a
  * clock moved forward is in e2e/session-end-banner.e2e.test.ts and cli-headless.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { endsSoon, sessionEnd } from '../src/main/auth/session-end';
 import { tokenSetFrom } from '../src/main/auth/sign-in-flow';
 import type { TokenSet } from '../src/main/auth/storage';
-import { startGitHubEmulator } from './emulators';
+import { startGitHubEmulator, startStrictOidcEmulator } from './emulators';
 import { assertCliBuilt, cliEnv, runCli } from './helpers/cli-runner';
 import { tempHome } from './helpers/engine-fixture';
 import { emulatorEngine, emulatorOpener, vaultFor, writeProvidersConfig } from './helpers/emulator-fixture';
@@ -69,6 +70,45 @@ describe('the end of a session', () => {
     expect(endsSoon(end, T0 + 7 * DAY_MS, 3)).toBe(true);
     expect(endsSoon(end, T0 + 11 * DAY_MS, 3)).toBe(true);
     expect(endsSoon(end, T0 + 9 * DAY_MS, 0)).toBe(false);
+  });
+});
+
+describe('an OpenID Connect provider that states refresh_expires_in (as Keycloak does)', () => {
+  it('keeps the end through a refresh that does not rotate the refresh token, and moves it when one rotates', async () => {
+    for (const rotate of [false, true]) {
+      const emulator = await startStrictOidcEmulator({ clientId: 'latchkey-keycloak-like', rotateRefreshTokens: rotate, refreshExpiresInSeconds: 30 * 60 });
+      defer(() => emulator.close());
+      const home = await tempHome();
+      defer(home.cleanup);
+      await writeProvidersConfig(home, `  kc:\n    label: Keycloak-like\n    issuer: ${emulator.issuer}\n    client_id: latchkey-keycloak-like\n`);
+      const opener = emulatorOpener(systemBrowser(), 'alice');
+      const latchkey = await emulatorEngine(home, opener);
+      defer(() => latchkey.close());
+      await latchkey.restore();
+      const account = await latchkey.engine.signIn('kc');
+      await opener.settled();
+      const stored = await vaultFor(home).get(account.key);
+      expect(stored?.refreshExpiresAt).toBe((stored?.obtainedAt ?? 0) + 30 * 60_000);
+      // Thirty minutes away: within the default three days, so the summary already warns.
+      expect(account).toMatchObject({ sessionEndsAt: new Date(stored?.refreshExpiresAt ?? 0).toISOString(), sessionEndsBecause: 'refresh_token', sessionEndsSoon: true });
+
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const refreshed = await latchkey.engine.refreshNow(account.key);
+      const after = await vaultFor(home).get(account.key);
+      if (rotate) {
+        // A new refresh token with its own lifetime.
+        expect(after?.refreshToken).not.toBe(stored?.refreshToken);
+        expect(after?.refreshExpiresAt).toBe((after?.obtainedAt ?? 0) + 30 * 60_000);
+        expect(Date.parse(refreshed.sessionEndsAt as string)).toBeGreaterThan(Date.parse(account.sessionEndsAt as string));
+      } else {
+        // The same refresh token, no lifetime in the answer: its end has not moved.
+        expect(after?.refreshToken).toBe(stored?.refreshToken);
+        expect(after?.obtainedAt).toBeGreaterThan(stored?.obtainedAt ?? 0);
+        expect(after?.refreshExpiresAt).toBe(stored?.refreshExpiresAt);
+        expect(refreshed.sessionEndsAt).toBe(account.sessionEndsAt);
+      }
+      await latchkey.close();
+    }
   });
 });
 

@@ -10,7 +10,8 @@
  * - `issInAuthorizationResponse`: RFC 9207 `iss` in the authorization response, advertised in discovery;
  * - `codeChallengeMethods` advertised and enforced (['plain'] only = a provider without S256);
  * - `tokenEndpointAuthMethods` advertised and enforced for a confidential client (`clientSecret`);
- * - `rotateRefreshTokens`, `accessTokenTtlSeconds`.
+ * - `rotateRefreshTokens`, `accessTokenTtlSeconds`;
+ * - `refreshExpiresInSeconds`: Keycloak's `refresh_expires_in` beside every refresh token it issues.
  * Endpoints: /.well-known/openid-configuration, /authorize, /token, /userinfo, /jwks, /revoke, /end_session.
  */
 import type { ServerResponse } from 'node:http';
@@ -76,6 +77,8 @@ export interface StrictOidcOptions {
   rotateRefreshTokens?: boolean;
   /** Default 3600. */
   accessTokenTtlSeconds?: number;
+  /** Sends `refresh_expires_in` (as Keycloak does) with each refresh token issued. Default: not sent. */
+  refreshExpiresInSeconds?: number;
   port?: number;
   /** Serve https under this certificate and public URL (the issuer), e.g. `https://idp.test` behind a test proxy. */
   tls?: EmulatorTls;
@@ -212,6 +215,7 @@ export async function startStrictOidcEmulator(options: StrictOidcOptions): Promi
       scope: scope.join(' '),
       id_token: idToken(user, scope, access.token, nonce),
       ...(refresh ? { refresh_token: refresh.token } : {}),
+      ...(refresh && options.refreshExpiresInSeconds !== undefined ? { refresh_expires_in: options.refreshExpiresInSeconds } : {}),
     };
   }
 
