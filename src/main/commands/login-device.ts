@@ -58,6 +58,9 @@ export function loginWithDevice(context: CommandContext): Promise<number> {
       return 2;
     }
     const label = providers.find((p) => p.name === chosen)?.label ?? chosen;
+    // The secret store must work before a code is shown: a keychain that cannot be used, or a wrong passphrase
+    // (storage: passphrase), stops here, not after the person has entered the code on their phone.
+    await latchkey.secrets.ready();
     let shown: DeviceSignInProgress | undefined;
     let reminder: ReturnType<typeof setInterval> | undefined;
     const unsubscribe = latchkey.engine.onStateChange((state) => {
