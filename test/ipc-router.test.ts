@@ -193,6 +193,9 @@ class RecordingEngine implements SessionEngine {
   }
 }
 
+/** What the import service answers for a chosen file (no file is read here: the service is recorded). */
+const PREVIEW = { id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301', fileName: 'config.yaml', report: ['+ account jsmith', '+ account rbriggs'], accounts: 2, changes: true, withClientSecrets: false };
+
 function setup() {
   const engine = new RecordingEngine();
   const logged: string[] = [];
@@ -202,6 +205,16 @@ function setup() {
     diagnostics: async () => {
       engine.calls.push({ method: 'runDiagnostics', args: [] });
       return REPORT;
+    },
+    importer: {
+      choose: async (options) => {
+        engine.calls.push({ method: 'importChoose', args: [options] });
+        return PREVIEW;
+      },
+      apply: async (previewId) => {
+        engine.calls.push({ method: 'importApply', args: [previewId] });
+        return { imported: 2, report: PREVIEW.report };
+      },
     },
   });
   return { engine, router, logged };
@@ -269,6 +282,9 @@ describe('IPC router: happy paths', () => {
     { channel: 'events:recent', args: [10], call: { method: 'recentEvents', args: [10] }, value: EVENTS },
     { channel: 'apis:list', args: [], call: { method: 'listApis', args: [] }, value: APIS },
     { channel: 'diagnostics:run', args: [], call: { method: 'runDiagnostics', args: [] }, value: REPORT },
+    { channel: 'admin:import-choose', args: [], call: { method: 'importChoose', args: [{}] }, value: PREVIEW },
+    { channel: 'admin:import-choose', args: [{ withClientSecrets: true }], call: { method: 'importChoose', args: [{ withClientSecrets: true }] }, value: PREVIEW },
+    { channel: 'admin:import-apply', args: [PREVIEW.id], call: { method: 'importApply', args: [PREVIEW.id] }, value: { imported: 2, report: PREVIEW.report } },
     {
       channel: 'api:request',
       args: ['demo', { path: '/projects', query: { days: 30, tag: ['a', 'b'] }, headers: { 'If-None-Match': '"x"' }, accountKey: 'demo-alice', method: undefined }],
@@ -348,12 +364,16 @@ describe('IPC router: rejected input never reaches the engine', () => {
     { name: 'arguments not a list', channel: 'session:get', args: 'nope', mentions: ['session:get'] },
     { name: 'extra argument (no-arg channel)', channel: 'session:get', args: [1], mentions: ['session:get', 'argument'] },
     { name: 'extra argument to reload', channel: 'session:reload', args: ['now'], mentions: ['session:reload', 'argument'] },
+    { name: 'extra argument to the checks', channel: 'diagnostics:run', args: [{ fix: true }], mentions: ['diagnostics:run', 'argument'] },
+    { name: 'a file path given to the import', channel: 'admin:import-choose', args: [{ file: '/etc/passwd' }], mentions: ['admin:import-choose', 'options'] },
+    { name: 'import option of the wrong type', channel: 'admin:import-choose', args: [{ withClientSecrets: 'yes' }], mentions: ['admin:import-choose', 'options'] },
+    { name: 'import preview id not an id', channel: 'admin:import-apply', args: ['../config.yaml'], mentions: ['admin:import-apply', 'previewId'] },
+    { name: 'import preview id missing', channel: 'admin:import-apply', args: [], mentions: ['admin:import-apply', 'argument'] },
     { name: 'missing passphrase', channel: 'session:unlock', args: [], mentions: ['session:unlock', 'argument'] },
     { name: 'empty passphrase', channel: 'session:unlock', args: [''], mentions: ['session:unlock', 'passphrase', 'must not be empty'] },
     { name: 'passphrase of the wrong type', channel: 'session:unlock', args: [{ passphrase: 'x' }], mentions: ['session:unlock', 'passphrase'] },
     { name: 'passphrase too long', channel: 'session:unlock', args: ['p'.repeat(1025)], mentions: ['session:unlock', 'passphrase', 'too long'] },
     { name: 'passphrase and more', channel: 'session:unlock', args: ['correct horse battery', 'x'], mentions: ['session:unlock', 'argument'] },
-    { name: 'extra argument to the checks', channel: 'diagnostics:run', args: [{ fix: true }], mentions: ['diagnostics:run', 'argument'] },
     { name: 'extra argument', channel: 'session:sign-in', args: ['demo', {}, 'more'], mentions: ['session:sign-in', 'argument'] },
     { name: 'sign-in options a string', channel: 'session:sign-in', args: ['demo', 'more'], mentions: ['session:sign-in', 'options'] },
     { name: 'sign-in options with an unknown field', channel: 'session:sign-in', args: ['demo', { noBrowser: true }], mentions: ['session:sign-in', 'options'] },

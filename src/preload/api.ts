@@ -148,6 +148,10 @@ export function createLatchkeyApi(transport: IpcTransport, options: LatchkeyApiO
     diagnostics: {
       run: () => call('diagnostics:run'),
     },
+    importer: {
+      choose: (options) => (options === undefined ? call('admin:import-choose') : call('admin:import-choose', options)),
+      apply: (previewId) => call('admin:import-apply', previewId),
+    },
   };
 }
 
@@ -192,5 +196,6 @@ export function withBridgeSafeErrors(api: LatchkeyApi): LatchkeyApi {
     events: { recent: guard(api.events.recent) },
     api: { list: guard(api.api.list), request: guard(api.api.request) },
     diagnostics: { run: guard(api.diagnostics.run) },
+    importer: { choose: guard(api.importer.choose), apply: guard(api.importer.apply) },
   };
 }

@@ -13,6 +13,7 @@ import type { ApiBodyType, ApiDashboard, ApiResponse, ApiSummary } from './api';
 import { AUTH_ERROR_CODES, type ErrorInfo } from './errors';
 import { accountAnswerSchemas } from './accounts-ipc-answers';
 import { diagnosticsAnswerSchemas } from './diagnostics-answers';
+import { importAnswerSchemas } from './import-answers';
 import type { IpcChannel, IpcEventName, IpcEvents, IpcValue } from './ipc';
 import type { AccountSummary, AuthEvent, DeviceSignInProgress, ProviderMark, ProviderSummary, SessionState, SignInProgress, SignOutResult } from './session';
 
@@ -181,6 +182,7 @@ function buildSchemas(): { answers: AnswerSchemas; events: EventSchemas } {
     'events:recent': z.array(authEvent),
     ...accountAnswerSchemas(accountSummary),
     ...diagnosticsAnswerSchemas(),
+    ...importAnswerSchemas(),
     'apis:list': z.array(apiSummary),
     'api:request': apiResponse,
   };

@@ -7,6 +7,7 @@
  */
 import { ACCOUNTS_CHANNELS, type AccountsApi, type AccountsIpcContract } from './accounts-ipc';
 import { DIAGNOSTICS_CHANNELS, type DiagnosticsApi, type DiagnosticsIpcContract } from './diagnostics-ipc';
+import { IMPORT_CHANNELS, type ImportApi, type ImportIpcContract } from './import-ipc';
 import type { ApiRequest, ApiResponse, ApiSummary } from './api';
 import type { ErrorInfo } from './errors';
 import type {
@@ -20,7 +21,7 @@ import type {
 } from './session';
 
 /** Every invoke channel: its arguments and its result. */
-export interface IpcContract extends AccountsIpcContract, DiagnosticsIpcContract {
+export interface IpcContract extends AccountsIpcContract, DiagnosticsIpcContract, ImportIpcContract {
   'session:get': { args: []; result: SessionState };
   /** Reads config.yaml and the keychain again (after the person fixed the file, or unlocked the keyring). */
   'session:reload': { args: []; result: SessionState };
@@ -64,6 +65,7 @@ export const IPC_CHANNELS = [
   'events:recent',
   ...ACCOUNTS_CHANNELS,
   ...DIAGNOSTICS_CHANNELS,
+  ...IMPORT_CHANNELS,
   'apis:list',
   'api:request',
 ] as const satisfies readonly IpcChannel[];
@@ -91,6 +93,8 @@ export interface IpcTransport {
 export interface LatchkeyApi {
   /** "Check this computer": the same checks as `latchkey doctor`, answered as a redacted report. */
   diagnostics: DiagnosticsApi;
+  /** "Import from Streamlit-Authenticator" (admin panel): main asks for the file, previews, then imports. */
+  importer: ImportApi;
   session: {
     get(): Promise<SessionState>;
     /** Reads config.yaml and the keychain again; resolves with the new state. */

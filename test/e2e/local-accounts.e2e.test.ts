@@ -3,15 +3,17 @@
  * and engine, the real keychain and config.yaml. Wrong passwords and the lockout with its live countdown and
  * unlock; a sign-in, the dashboard with the account's settings (details and password, each written at once);
  * a reload and a restart that stay signed in; a one-time password replaced at sign-in; registration; the
- * admin panel for a local admin; a signed-out local account signed back in from the Accounts panel. No
+ * admin panel for a local admin; a signed-out local account signed back in from the Accounts panel; a
+ * Streamlit-Authenticator file imported from the admin panel. No
  * password or session secret reaches the DOM, an IPC answer, config.yaml or the event log.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLatchkey, type Latchkey } from '../../src/main/app';
+import { StreamlitImportService } from '../../src/main/import/import-service';
 import { SecretVault } from '../../src/main/store/secrets';
 import { freePort, tempHome, type TempHome } from '../helpers/engine-fixture';
 import { bundlePreloadApi, launchAppBrowser, openAppWindow, rendererBundle, SCREENSHOT_DIR, serveStatic, type AppWindow, type RendererBundle, type StaticServer } from '../helpers/renderer-harness';
@@ -31,6 +33,9 @@ let app: Latchkey;
 let win: AppWindow;
 let page: Page;
 let kimCode = '';
+/** What the "open dialog" answers next (null: the person cancels it). */
+let importFile: string | null = null;
+const STREAMLIT_FIXTURE = join(__dirname, '..', 'fixtures', 'streamlit-authenticator', 'config.yaml');
 
 const byTestId = (id: string) => page.locator(`[data-testid="${id}"]`);
 const visible = (id: string) => byTestId(id).first().waitFor({ state: 'visible', timeout: UI_TIMEOUT });
@@ -81,7 +86,14 @@ beforeAll(async () => {
   app = await startApp();
   await app.users.add({ username: 'ada', email: 'ada@example.com', firstName: 'Ada', roles: ['admin'], password: ADA });
   kimCode = (await app.users.add({ username: 'kim', email: 'kim@example.com' })).oneTimeCode as string;
-  win = await openAppWindow({ browser: appBrowser, url: server.url, preload, engine: app.engine });
+  // The import service as the desktop entry builds it, with the open dialog played by `importFile`.
+  const importer = new StreamlitImportService({
+    target: { load: () => app.users.load(), updateConfig: (edit) => app.users.updateConfig(edit) },
+    chooseFile: async () => importFile,
+    isAdmin: () => app.engine.hasRole('admin'),
+    afterImport: () => app.engine.reload(),
+  });
+  win = await openAppWindow({ browser: appBrowser, url: server.url, preload, engine: app.engine, importer });
   page = win.page;
   await page.addInitScript({ content: RECORD_ANSWERS });
 }, 120_000);
@@ -218,5 +230,33 @@ describe('local accounts in the window', () => {
       expect(log).not.toContain(secret);
     }
     for (const secret of [ADA, ADA_NEW, KIM_OWN, EVE, kimCode, ...secrets.filter((s): s is string => Boolean(s))]) expect(yaml).not.toContain(secret);
+  });
+
+  it('imports a Streamlit-Authenticator file from the admin panel: the file from the open dialog, a preview, then the accounts listed', async () => {
+    // Back to the admin, signed in again from the Accounts panel.
+    await byTestId('sign-in-again-ada').click();
+    const form = page.locator('[data-testid="local-sign-in-ada"]');
+    await form.locator('[data-testid="local-password"]').fill(ADA_NEW);
+    await form.locator('[data-testid="local-sign-in-submit"]').click();
+    await visible('import-panel');
+
+    importFile = null;
+    await byTestId('import-choose').click();
+    await expect.poll(() => byTestId('import-choose').isEnabled()).toBe(true);
+    expect(await byTestId('import-preview').count()).toBe(0);
+
+    importFile = join(home.dir, 'streamlit-config.yaml');
+    await copyFile(STREAMLIT_FIXTURE, importFile);
+    await byTestId('import-choose').click();
+    await visible('import-preview');
+    expect(await byTestId('import-file').textContent()).toBe('streamlit-config.yaml');
+    expect(await byTestId('import-report').textContent()).toContain('+ account jsmith (John Smith <jsmith@gmail.com>)');
+    await shot('admin-import-preview.png');
+    await byTestId('import-apply').click();
+    await expect.poll(() => byTestId('import-done').textContent(), { timeout: UI_TIMEOUT }).toBe('Imported 3 account(s). They sign in with their passwords from before.');
+    await visible('admin-user-jsmith');
+    expect(await byTestId('admin-user-mkhan').count()).toBe(1);
+    expect(Object.keys(parse(await readFile(home.configPath, 'utf8')).credentials.usernames).sort()).toEqual(['ada', 'eve', 'jsmith', 'kim', 'mkhan', 'rbriggs']);
+    expect(await page.content()).not.toContain('$2b$');
   });
 });

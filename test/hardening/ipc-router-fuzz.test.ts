@@ -10,6 +10,7 @@
  * method with exactly the validated arguments; `Object.prototype` stays clean. Seeded: a failure prints the
  * seed (replay with LATCHKEY_FUZZ_SEED=<seed>).
  */
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createIpcRouter } from '../../src/main/desktop/ipc-router';
 import { IPC_CHANNELS, type IpcChannel } from '../../src/shared/ipc';
@@ -18,6 +19,14 @@ import { createRng, fuzzSeed, type Rng } from './fuzz-random';
 import { cleanApiRequestCopy, isAccountKey, isApiName, isApiRequest, isEventLimit, isProviderName, isSignOutOptions, RecordingEngine, type RecordedCall } from './recording-engine';
 
 const PER_CHANNEL = 1_000;
+/** What crypto.randomUUID() makes: the import preview ids the router accepts. */
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
 const STRANGE_CHANNELS = 500;
 /**
  * Put into every string value the fuzzer makes: values must never be echoed in messages. (Unknown key names
@@ -141,6 +150,8 @@ function randomValue(rng: Rng, depth = 0): unknown {
 }
 
 /** A value for the channel's own argument: mostly close to valid, so both sides of every rule are hit. */
+const PREVIEW_IDISH = ['', 'preview', '3F2504E0-4F89-41D3-9A0C-0305E82C3301', '3f2504e0-4f89-11d3-9a0c-0305e82c3301', '../../etc/passwd', `${MARKER}-0000`, 5, null];
+
 function nearValidArg(rng: Rng, channel: IpcChannel): unknown {
   if (rng.chance(0.25)) return randomValue(rng);
   switch (channel) {
@@ -155,6 +166,11 @@ function nearValidArg(rng: Rng, channel: IpcChannel): unknown {
       return rng.chance(0.1) ? undefined : rng.pick(NUMBERISH);
     case 'session:unlock':
       return rng.pick(PASSPHRASEISH);
+    case 'admin:import-choose':
+      if (rng.chance(0.2)) return rng.pick(pollutionObjects());
+      return rng.pick([undefined, {}, { withClientSecrets: true }, { withClientSecrets: false }, { withClientSecrets: 'yes' }, { withClientSecrets: true, file: '/etc/passwd' }, { path: `/${MARKER}` }]);
+    case 'admin:import-apply':
+      return rng.pick([...PREVIEW_IDISH, randomUUID(), randomUUID()]);
     case 'session:sign-out': {
       if (rng.chance(0.1)) return undefined;
       if (rng.chance(0.2)) return rng.pick(pollutionObjects());
@@ -250,6 +266,15 @@ function expectedCall(channel: IpcChannel, args: unknown): RecordedCall | null {
       return none ? { method: 'listApis', args: [] } : null;
     case 'diagnostics:run':
       return none ? { method: 'runDiagnostics', args: [] } : null;
+    case 'admin:import-choose': {
+      if (optional) return { method: 'importChoose', args: [{}] };
+      if (args.length !== 1 || !isPlainRecord(first) || !Object.keys(first).every((key) => key === 'withClientSecrets')) return null;
+      const secrets = first['withClientSecrets'];
+      if (secrets !== undefined && typeof secrets !== 'boolean') return null;
+      return { method: 'importChoose', args: [secrets === undefined ? {} : { withClientSecrets: secrets }] };
+    }
+    case 'admin:import-apply':
+      return args.length === 1 && typeof first === 'string' && UUID_V4.test(first) ? { method: 'importApply', args: [first] } : null;
     case 'api:request':
       return args.length === 2 && isApiName(first) && isApiRequest(args[1]) ? { method: 'fetchApi', args: [first, cleanApiRequestCopy(args[1])] } : null;
     case 'session:sign-out': {
@@ -304,6 +329,17 @@ describe('IPC router under hostile renderer input', () => {
     const router = createIpcRouter(engine, {
       log: (line) => logged.push(line),
       // The checks are not the engine's; recorded like an engine call so the same accounting holds.
+      // So is the import: its service, recorded the same way.
+      importer: {
+        choose: async (options) => {
+          engine.calls.push({ method: 'importChoose', args: [options] });
+          return null;
+        },
+        apply: async (previewId) => {
+          engine.calls.push({ method: 'importApply', args: [previewId] });
+          return { imported: 0, report: [] };
+        },
+      },
       diagnostics: async () => {
         engine.calls.push({ method: 'runDiagnostics', args: [] });
         return { version: 1, createdAt: new Date(0).toISOString(), platform: 'test', configPath: '~/config.yaml', checks: [], summary: { ok: 0, problem: 0, warning: 0, skipped: 0 } };

@@ -207,6 +207,10 @@ export interface FakeElectron {
   quitCalls: number;
   exitCodes: number[];
   errorBoxes: { title: string; content: string }[];
+  /** Every dialog.showOpenDialog call: its parent window (null: none) and options. */
+  openDialogs: { parent: unknown; options: Record<string, unknown> }[];
+  /** The file the next open dialog answers; null: the person cancels it. */
+  openDialogAnswer: string | null;
   ready: Deferred;
   ipcHandlers: Map<string, Listener>;
   /** Every ipcMain.handle call, duplicates included. */
@@ -243,6 +247,8 @@ function create(): FakeElectron {
     quitCalls: 0,
     exitCodes: [],
     errorBoxes: [],
+    openDialogs: [],
+    openDialogAnswer: null,
     ready: deferred(),
     ipcHandlers: new Map(),
     ipcHandleCalls: [],
@@ -399,6 +405,14 @@ export function fakeElectronModule(): Record<string, unknown> {
   const dialog = {
     showErrorBox: (title: string, content: string) => {
       f().errorBoxes.push({ title, content });
+    },
+    showOpenDialog: (...args: unknown[]) => {
+      // (window, options) or (options): which window it belongs to, and what it asked for.
+      const [first, second] = args;
+      const parent = second === undefined ? null : first;
+      f().openDialogs.push({ parent, options: (second ?? first) as Record<string, unknown> });
+      const picked = f().openDialogAnswer;
+      return Promise.resolve(picked === null ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [picked] });
     },
   };
   const contextBridge = {

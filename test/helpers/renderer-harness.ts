@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { APP_ORIGIN, serveAppRequest } from '../../src/main/desktop/app-protocol';
 import { contentSecurityPolicy } from '../../src/main/desktop/csp';
-import { createIpcRouter, type IpcRouter } from '../../src/main/desktop/ipc-router';
+import { createIpcRouter, type ImportService, type IpcRouter } from '../../src/main/desktop/ipc-router';
 import type { DiagnosticsReport } from '../../src/shared/diagnostics';
 import type { SessionEngine, SessionState } from '../../src/shared/session';
 import { CHROMIUM_ARGS } from './system-browser';
@@ -206,6 +206,8 @@ export interface AppWindowOptions {
   viewport?: { width: number; height: number };
   /** The checks of this computer behind `diagnostics:run`, as the desktop entry gives them to the router. */
   diagnostics?: () => Promise<DiagnosticsReport>;
+  /** The admin panel's import behind `admin:import-*`, as the desktop entry gives it to the router. */
+  importer?: ImportService;
 }
 
 /** Opens a page wired to the engine as the Electron window would be. Call `page.goto(url)` to load it. */
@@ -216,7 +218,10 @@ export async function openAppWindow(options: AppWindowOptions): Promise<AppWindo
     reducedMotion: 'reduce',
   });
   const page = await context.newPage();
-  const routerOptions = options.diagnostics ? { diagnostics: options.diagnostics } : {};
+  const routerOptions = {
+    ...(options.diagnostics ? { diagnostics: options.diagnostics } : {}),
+    ...(options.importer ? { importer: options.importer } : {}),
+  };
   let router: IpcRouter = createIpcRouter(options.engine, routerOptions);
   let unsubscribe: () => void = () => undefined;
   let delivery: Promise<void> = Promise.resolve();

@@ -12,10 +12,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog, ipcMain, Menu, nativeTheme, net, powerMonitor, protocol, screen, session, shell } from 'electron';
 import Store from 'electron-store';
+import { ADMIN_ROLE } from '../../shared/accounts';
 import { isAuthError } from '../../shared/errors';
 import { createLatchkey, type Latchkey } from '../app';
 import { describeChromiumProxy } from '../diagnostics/proxy';
 import { runDiagnostics } from '../diagnostics/run';
+import { StreamlitImportService } from '../import/import-service';
 import { APP_FOLDER_NAME } from '../store/paths';
 import { openUrlWithCommand } from '../system-browser';
 import { APP_ID } from './app-identity';
@@ -208,7 +210,20 @@ async function start(): Promise<void> {
       ...(launch.keychainService !== undefined ? { keychainService: launch.keychainService } : {}),
       proxy: { kind: 'system', routeOf: async (url) => describeChromiumProxy(await session.defaultSession.resolveProxy(url.href)) },
     });
-  registerIpc(createIpcRouter(latchkey.engine, { log, diagnostics }), {
+  // "Import from Streamlit-Authenticator" (admin panel): the file comes from the system's open dialog, never
+  // from the window, and only an admin may import.
+  const importer = new StreamlitImportService({
+    target: latchkey.users,
+    chooseFile: async () => {
+      const options = { title: 'Import a Streamlit-Authenticator config.yaml', properties: ['openFile' as const], filters: [{ name: 'YAML', extensions: ['yaml', 'yml'] }] };
+      const parent = windows.all()[0];
+      const chosen = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+      return chosen.canceled ? null : (chosen.filePaths[0] ?? null);
+    },
+    isAdmin: () => latchkey.engine.hasRole(ADMIN_ROLE),
+    afterImport: () => latchkey.engine.reload(),
+  });
+  registerIpc(createIpcRouter(latchkey.engine, { log, diagnostics, importer }), {
     isTrustedSender: appSenderCheck(windows, rendererUrl),
     log,
   });

@@ -12,7 +12,9 @@ import type { DiagnosticsReport } from '../../shared/diagnostics';
 import type { SessionEngine } from '../../shared/session';
 import { apiNameSchema, apiRequestSchema, cleanApiRequest } from '../auth/api-request';
 import { ACCOUNT_ROUTES } from './ipc-account-routes';
+import type { StreamlitImportService } from '../import/import-service';
 import { DIAGNOSTICS_ROUTES } from './ipc-diagnostics-routes';
+import { IMPORT_ROUTES } from './ipc-import-routes';
 import { failureEnvelope, invalidArgumentEnvelope } from './ipc-errors';
 import {
   accountKeySchema,
@@ -34,12 +36,18 @@ export interface IpcRouterOptions {
   log?: (line: string) => void;
   /** Runs the checks of this computer (`diagnostics:run`); the desktop entry gives it. */
   diagnostics?: () => Promise<DiagnosticsReport>;
+  /** The admin panel's Streamlit-Authenticator import (`admin:import-*`); the desktop entry gives it. */
+  importer?: ImportService;
 }
 
 /** What routes may use besides the engine. */
 export interface RouteServices {
   diagnostics?: () => Promise<DiagnosticsReport>;
+  importer?: ImportService;
 }
+
+/** The import as routes use it (import/import-service.ts). */
+export type ImportService = Pick<StreamlitImportService, 'choose' | 'apply'>;
 
 /** How one channel is served: the argument list it accepts and what it asks of the engine. */
 export interface RouteDefinition<C extends IpcChannel> {
@@ -58,6 +66,7 @@ type RouteTable = { [C in IpcChannel]: RouteDefinition<C> };
 const ROUTES: RouteTable = {
   ...ACCOUNT_ROUTES,
   ...DIAGNOSTICS_ROUTES,
+  ...IMPORT_ROUTES,
   'session:get': {
     names: [],
     required: 0,
@@ -218,7 +227,10 @@ function describeChannel(channel: unknown): string {
 export function createIpcRouter(engine: SessionEngine, options: IpcRouterOptions = {}): IpcRouter {
   const log = options.log ?? (() => undefined);
   const routes = buildRoutes(ROUTES);
-  const services: RouteServices = options.diagnostics ? { diagnostics: options.diagnostics } : {};
+  const services: RouteServices = {
+    ...(options.diagnostics ? { diagnostics: options.diagnostics } : {}),
+    ...(options.importer ? { importer: options.importer } : {}),
+  };
 
   return {
     async handle(channel, args) {

@@ -2,7 +2,8 @@
  * The administration panel, for accounts with the admin role: every account in config.yaml with its roles
  * (its own, and those its provider adds), whether it is signed in, locked after wrong passwords, or waiting
  * to replace a one-time password. The list comes from the main process, which refuses anyone without the
- * role; changes are made with `latchkey users …` (shown here), which edits config.yaml under its lock.
+ * role; changes are made with `latchkey users …` (shown here), which edits config.yaml under its lock, and a
+ * Streamlit-Authenticator config.yaml can be imported (ImportPanel).
  */
 import { useEffect, useState } from 'react';
 import type { UserSummary } from '../../../shared/accounts';
@@ -11,6 +12,7 @@ import type { SessionState } from '../../../shared/session';
 import { toErrorInfo } from '../lib/error-info';
 import { formatDateTime } from '../lib/format';
 import { ErrorView } from './ErrorView';
+import { ImportPanel } from './ImportPanel';
 import '../styles/accounts.css';
 
 function status(user: UserSummary): { text: string; tone: 'ok' | 'warning' | 'muted' } {
@@ -97,6 +99,7 @@ export function AdminPanel({ state }: { state: SessionState }) {
       <p className="muted small">
         Change roles with <code>latchkey users roles NAME --add ROLE</code>; reset a password with <code>latchkey users reset-password NAME</code>.
       </p>
+      <ImportPanel />
     </section>
   );
 }
