@@ -25,6 +25,8 @@ let bundle: RendererBundle;
 let server: StaticServer;
 let home: TempHome;
 let provider: DemoProvider;
+/** A provider whose codes last two seconds. */
+let briefProvider: DemoProvider;
 let app: Latchkey;
 let win: AppWindow;
 let page: Page;
@@ -38,7 +40,8 @@ beforeAll(async () => {
   phone = await appBrowser.newContext();
   server = await serveStatic(bundle.dir);
   provider = await startDemoProvider({ dataDir: join(home.dir, 'provider'), port: 0, deviceFlow: { intervalSeconds: 1 } });
-  await writeGenericProviderConfig(home.configPath, provider.issuer);
+  briefProvider = await startDemoProvider({ dataDir: join(home.dir, 'brief-provider'), port: 0, deviceFlow: { intervalSeconds: 1, codeTtlSeconds: 2 } });
+  await writeGenericProviderConfig(home.configPath, provider.issuer, `  brief:\n    label: Brief codes\n    issuer: ${briefProvider.issuer}\n    client_id: latchkey-desktop\n`);
   app = await createLatchkey({
     configPath: home.configPath,
     keychainService: home.keychainService,
@@ -56,6 +59,7 @@ afterAll(async () => {
   await win?.close().catch(() => undefined);
   await app?.close().catch(() => undefined);
   await provider?.close();
+  await briefProvider?.close();
   await server?.close();
   await bundle?.cleanup();
   await phone?.close().catch(() => undefined);
@@ -72,6 +76,19 @@ describe('sign-in on another device in the window', () => {
     await byTestId('cancel-device-sign-in').click();
     await visible('sign-in');
     expect(app.engine.getState().deviceSignIn).toBeUndefined();
+    expect(app.engine.getState().accounts).toEqual([]);
+  });
+
+  it('a code that expires ends on the sign-in screen with what happened, and keeps nothing', async () => {
+    await page.goto(server.url);
+    await visible('sign-in');
+    expect(await byTestId('device-brief').innerText()).toBe('Sign in on another device with Brief codes');
+    await byTestId('device-brief').click();
+    await visible('device-sign-in');
+    expect(await byTestId('device-provider').innerText()).toBe('Brief codes');
+    await visible('sign-in');
+    await expect.poll(() => byTestId('error').getAttribute('data-code'), { timeout: UI_TIMEOUT }).toBe('timeout');
+    expect(await byTestId('error').innerText()).toMatch(/code for another device was not entered in time/);
     expect(app.engine.getState().accounts).toEqual([]);
   });
 

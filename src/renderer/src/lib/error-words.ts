@@ -27,7 +27,7 @@ export const ERROR_WORDS: Record<AuthErrorCode, ErrorWords> = {
   },
   timeout: {
     title: 'The sign-in took too long',
-    body: 'Latchkey stopped waiting for your browser to come back.',
+    body: 'Latchkey stopped waiting: the browser did not come back, or the code for another device was not entered in time.',
     next: 'Try again, and finish signing in within a few minutes.',
     retry: true,
   },
