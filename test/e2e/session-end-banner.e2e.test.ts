@@ -81,6 +81,8 @@ describe('the session-end banner', () => {
     expect(account?.sessionEndsSoon).toBeUndefined();
     expect(Date.parse(account?.sessionEndsAt ?? '') - Date.parse(account?.signedInAt ?? '')).toBe(30 * DAY_MS);
     expect(await page.locator('[data-testid="session-end-banner"]').count()).toBe(0);
+    // The session panel says when, whatever the warning.
+    expect(await page.locator('[data-testid="session-ends"]').getAttribute('data-at')).toBe(account?.sessionEndsAt);
   });
 
   it('says when and why 28 days later, and "Sign in again now" renews the same account with a login hint', async () => {

@@ -1,6 +1,7 @@
 /**
  * The health of the current session: since when, how long the access token stays valid (live), the last
- * refresh, and whether the provider could be reached. "Refresh now" asks main to refresh at once.
+ * refresh, when the session itself ends unless the person signs in again, and whether the provider could be
+ * reached. "Refresh now" asks main to refresh at once.
  */
 import type { AccountSummary } from '../../../shared/session';
 import { useCountdown } from '../hooks/useCountdown';
@@ -65,6 +66,15 @@ export function SessionPanel({ account, refreshing, onRefresh }: Props) {
             {account.lastRefreshAt ? formatDateTime(account.lastRefreshAt) : 'Not yet'}
           </dd>
         </div>
+        {account.sessionEndsAt && (
+          <div>
+            <dt>Session ends</dt>
+            <dd data-testid="session-ends" data-at={account.sessionEndsAt} title={account.sessionEndsBecause === 'refresh_token' ? `${account.providerLabel} limits how long a sign-in lasts` : 'Unless used before then (session.expiry_days)'}>
+              {formatDateTime(account.sessionEndsAt)}
+              {account.sessionEndsBecause === 'expiry_days' ? ' if unused' : ''}
+            </dd>
+          </div>
+        )}
       </dl>
       {!account.local && (
         <div className="actions">
