@@ -14,6 +14,7 @@ export const DEFAULT_CONFIG_YAML = `# Latchkey configuration
 #
 # session.expiry_days   How long you stay signed in without using Latchkey. 0 = forget the session when
 #                       Latchkey quits.
+# session.warn_days     How many days before a session ends the app offers to sign in again (default 3).
 # providers             Where you can sign in. "demo" is a provider built into Latchkey, for trying it out.
 #                       Add your own, for example (run: latchkey providers, to see what to register where):
 #
