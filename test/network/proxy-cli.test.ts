@@ -143,9 +143,13 @@ describe('latchkey behind a proxy', () => {
       probe,
       "process.on('exit', () => { require('node:fs').writeFileSync(process.env.UNDICI_PROBE_OUT, String(Object.keys(require.cache).filter((k) => k.includes('/node_modules/undici/')).length)); });\n",
     );
+    // A data folder of its own with no account: restoring an expired session would be a request (a refresh).
+    const empty = await tempHome();
+    await writeProvidersConfig(empty, `  corp:\n    label: Corp SSO\n    issuer: ${emulator.issuer}\n    client_id: ${CLIENT_ID}\n`);
     const loaded = async (...args: string[]): Promise<number> => {
       const out = join(certDir, `probe-${args.join('-')}.txt`);
-      const result = await runCli(env({ HTTPS_PROXY: cliProxyUrl(), NODE_OPTIONS: `--require ${probe}`, UNDICI_PROBE_OUT: out }), ...args);
+      const probeEnv = env({ HTTPS_PROXY: cliProxyUrl(), NODE_OPTIONS: `--require ${probe}`, UNDICI_PROBE_OUT: out });
+      const result = await runCli({ ...probeEnv, LATCHKEY_CONFIG: empty.configPath, LATCHKEY_KEYCHAIN_SERVICE: empty.keychainService }, ...args);
       expect(result.code, result.stderr).toBeLessThan(2);
       return Number(await readFile(out, 'utf8'));
     };
@@ -154,6 +158,7 @@ describe('latchkey behind a proxy', () => {
     expect(await loaded('accounts')).toBe(0);
     // A request through the proxy does (which also shows that the probe sees it).
     expect(await loaded('doctor')).toBeGreaterThan(0);
+    await empty.cleanup();
   });
 
   it('honours NO_PROXY: the provider, asked for directly, cannot be reached (network error, nothing through the proxy)', async () => {
