@@ -66,8 +66,9 @@ describe('a pasted redirect address', () => {
     // The listener still answers while the wait goes on.
     expect((await fetch(`${server.redirectUri}?state=wrong&code=x`)).status).toBe(400);
 
-    // Copied with the quotes and spaces a terminal may add, and without the scheme some address bars hide.
-    expect(codeOf(() => server.submit(`  "${good.slice('http://'.length)}"  `))).toBe('accepted');
+    // Copied with a terminal's bracketed-paste markers, quotes and spaces, and without the scheme some address
+    // bars hide.
+    expect(codeOf(() => server.submit(`\u001b[200~  "${good.slice('http://'.length)}"  \u001b[201~`))).toBe('accepted');
     const callback = await server.callback;
     expect(callback.url.href).toBe(good);
     callback.finish({ ok: true, title: 'You are signed in', detail: 'no browser to tell' });

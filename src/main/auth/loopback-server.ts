@@ -396,12 +396,15 @@ class LoopbackRedirect implements LoopbackServer {
   }
 }
 
+const ESC = String.fromCharCode(0x1b);
+
 /**
- * The pasted text as a URL: surrounding space and quotes removed, and `http://` added when the person copied
- * the address without its scheme (some address bars hide it). null when it is not a URL at all.
+ * The pasted text as a URL: a terminal's bracketed-paste markers, surrounding space and quotes removed, and
+ * `http://` added when the person copied the address without its scheme (some address bars hide it). null when
+ * it is not a URL at all.
  */
 function pastedUrl(pasted: string, host: string): URL | null {
-  let text = pasted.trim().replace(/^(['"<])(.*)(['">])$/s, '$2').trim();
+  let text = pasted.split(`${ESC}[200~`).join('').split(`${ESC}[201~`).join('').trim().replace(/^(['"<])(.*)(['">])$/s, '$2').trim();
   if (text.startsWith(`${host}/`)) text = `http://${text}`;
   try {
     return new URL(text);
