@@ -3,12 +3,23 @@
  * checked exactly like a request the listener receives (its origin and path, this sign-in's state, one code or
  * one error). A paste that is not this sign-in's redirect is refused with a coded error and the wait goes on; an
  * error answer ends the sign-in with its code; a good one is handed over and the listener closes, so nothing can
- * use it afterwards. The whole flow through the CLI and Chromium is in cli-paste-back.test.ts.
+ * use it afterwards. Then through the engine with the demo provider and Chromium (its request to the listener
+ * stopped inside the browser): a pasted redirect goes through the same code exchange as a loopback hit, `iss`
+ * check included. The whole flow through the CLI is in cli-headless.test.ts.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError } from '../src/shared/errors';
 import { startLoopbackServer, type LoopbackServer } from '../src/main/auth/loopback-server';
+import { createLatchkey } from '../src/main/app';
+import { startDemoProvider } from '../src/main/idp';
+import { freePort, tempHome, writeGenericProviderConfig } from './helpers/engine-fixture';
+import { completeDemoSignIn } from './helpers/system-browser';
+import { useCleanups, useSystemBrowser } from './helpers/test-lifecycle';
+
+const systemBrowser = useSystemBrowser();
+const defer = useCleanups();
 
 const running: LoopbackServer[] = [];
 
@@ -109,5 +120,71 @@ describe('a pasted redirect address', () => {
     const { server, state } = await start(200);
     await expect(server.callback).rejects.toMatchObject({ code: 'timeout' });
     expect(codeOf(() => server.submit(`${server.redirectUri}?code=late&state=${state}`))).toBe('invalid_argument');
+  });
+});
+
+describe('completeSignIn through the engine', () => {
+  /** Signs in at the demo provider in Chromium with the way back to the listener stopped; the address it ended on. */
+  async function signInElsewhere(link: string, listenerOrigin: string): Promise<string> {
+    const page = await systemBrowser().newPage();
+    await page.context().clearCookies();
+    let ended: string | undefined;
+    const cdp = await page.context().newCDPSession(page);
+    cdp.on('Fetch.requestPaused', (event: { requestId: string; request: { url: string } }) => {
+      ended = event.request.url;
+      void cdp.send('Fetch.failRequest', { requestId: event.requestId, errorReason: 'ConnectionRefused' }).catch(() => undefined);
+    });
+    await cdp.send('Fetch.enable', { patterns: [{ urlPattern: `${listenerOrigin}/*`, requestStage: 'Request' }] });
+    try {
+      await page.goto(link);
+      await completeDemoSignIn(page, { user: 'alice' }).catch(() => undefined);
+    } finally {
+      await page.close();
+    }
+    if (!ended) throw new Error('the browser never went back to the loopback address');
+    return ended;
+  }
+
+  it('exchanges a pasted redirect like a loopback hit: a changed iss fails the sign-in, the real one signs in', async () => {
+    const home = await tempHome();
+    defer(home.cleanup);
+    const port = await freePort();
+    const provider = await startDemoProvider({ dataDir: join(home.dir, 'provider'), port });
+    defer(() => provider.close());
+    await writeGenericProviderConfig(home.configPath, `http://127.0.0.1:${port}`);
+    const opened: string[] = [];
+    const latchkey = await createLatchkey({
+      configPath: home.configPath,
+      keychainService: home.keychainService,
+      openBrowser: async (url) => {
+        opened.push(url);
+      },
+      embeddedProvider: false,
+      role: 'cli',
+    });
+    defer(() => latchkey.close());
+    await latchkey.restore();
+    expect(() => latchkey.completeSignIn('http://127.0.0.1:1/callback?code=x&state=y')).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+
+    // The issuer named in the pasted address is checked as in the loopback redirect (RFC 9207).
+    const first = latchkey.engine.signIn('local', { noBrowser: true });
+    first.catch(() => undefined);
+    await expect.poll(() => latchkey.engine.getState().signIn?.authorizationUrl).toBeTruthy();
+    const progress = latchkey.engine.getState().signIn;
+    const ended = await signInElsewhere(progress?.authorizationUrl as string, new URL(progress?.redirectUri as string).origin);
+    const forged = new URL(ended);
+    expect(forged.searchParams.get('iss')).toBe(`http://127.0.0.1:${port}`);
+    forged.searchParams.set('iss', 'http://127.0.0.1:1');
+    latchkey.completeSignIn(forged.href);
+    await expect(first).rejects.toMatchObject({ code: 'invalid_callback' });
+    expect(latchkey.engine.getState().accounts).toEqual([]);
+
+    const second = latchkey.engine.signIn('local', { noBrowser: true });
+    await expect.poll(() => latchkey.engine.getState().signIn?.authorizationUrl).toBeTruthy();
+    const again = latchkey.engine.getState().signIn;
+    latchkey.completeSignIn(await signInElsewhere(again?.authorizationUrl as string, new URL(again?.redirectUri as string).origin));
+    await expect(second).resolves.toMatchObject({ subject: 'alice', signedIn: true });
+    // No browser was ever opened by Latchkey.
+    expect(opened).toEqual([]);
   });
 });
