@@ -158,6 +158,27 @@ describe('latchkey without a keychain', () => {
     expect(status.code, status.stderr).toBe(0);
   });
 
+  it('storage: passphrase in config.yaml chooses the store without the environment, and LATCHKEY_STORAGE=keychain overrides it', async () => {
+    const before = await readFile(home.configPath, 'utf8');
+    await writeFile(home.configPath, `storage: passphrase\n${before}`, { mode: 0o600 });
+    try {
+      const token = await runCliWithInput(env, `${PASSPHRASE}\n`, 'token');
+      expect(token.code, token.stderr).toBe(0);
+      expect(token.stdout.trim().length).toBeGreaterThan(20);
+      const json = await runCliWithInput(env, `${PASSPHRASE}\n`, 'status', '--json');
+      expect(JSON.parse(json.stdout)).toMatchObject({ signedIn: true, secretStore: { kind: 'passphrase' } });
+      // Without the passphrase on stdin the command fails; it never falls back to another store.
+      const none = await runCliWithInput(env, '', 'token');
+      expect(none.code).toBe(1);
+      expect(none.stdout).toBe('');
+      expect(none.stderr).toMatch(/No password on standard input/);
+      const overridden = await runCliWithInput({ ...env, LATCHKEY_STORAGE: 'keychain' }, '', 'status', '--json');
+      expect(JSON.parse(overridden.stdout)).toMatchObject({ signedIn: false, secretStore: { kind: 'keychain' } });
+    } finally {
+      await writeFile(home.configPath, (await readFile(home.configPath, 'utf8')).replace(/^storage: passphrase\n/, ''), { mode: 0o600 });
+    }
+  });
+
   it('switching back to the keychain keeps the session where it is and says so, instead of signing it out', async () => {
     if (process.platform !== 'linux') return;
     const status = await runCliWithInput(env, '', 'status');

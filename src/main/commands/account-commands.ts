@@ -88,7 +88,7 @@ export async function runAccountCommand(argv: string[], io: Omit<AccountCommandI
       if (state.configError.hint) io.stderr(`  ${state.configError.hint}\n`);
       return 1;
     }
-    const locked = passphraseStoreFailure(state);
+    const locked = passphraseStoreFailure(latchkey.secrets, state);
     if (locked) {
       io.stderr(`latchkey: ${locked.message}\n`);
       if (locked.hint) io.stderr(`  ${locked.hint}\n`);

@@ -28,12 +28,14 @@ export function passphrasePrompt(input: PasswordInput, stderr: (text: string) =>
 
 /**
  * Why the passphrase store could not be opened while the sessions were read (a wrong passphrase, a damaged
- * file, Ctrl-C at the question), or null. Every account's secrets are in it, so a command stops with this
- * reason rather than carrying on as if nobody were signed in (and suggesting a new sign-in).
+ * file, Ctrl-C at the question, no line on stdin), or null. Every account's secrets are in it, so a command
+ * stops with this reason rather than carrying on as if nobody were signed in (and suggesting a new sign-in).
+ * Only the question can fail with invalid_argument during a restore.
  */
-export function passphraseStoreFailure(state: SessionState): ErrorInfo | null {
+export function passphraseStoreFailure(secrets: { kind: 'keychain' | 'passphrase' }, state: SessionState): ErrorInfo | null {
+  if (secrets.kind !== 'passphrase') return null;
   const error = state.lastSignInError;
   return error && STOPPING.has(error.code) ? error : null;
 }
 
-const STOPPING = new Set<AuthErrorCode>(['passphrase_wrong', 'secret_store_damaged', 'cancelled']);
+const STOPPING = new Set<AuthErrorCode>(['passphrase_wrong', 'passphrase_required', 'secret_store_damaged', 'cancelled', 'invalid_argument']);
