@@ -122,14 +122,13 @@ describe('latchkey without a keychain', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout.trim()).toBe(accessToken);
 
-    // The token and the passphrase are in no file of Latchkey's in clear (token files, the store, config.yaml, the
-    // event log, caches). The built-in demo provider's own records are the provider's side (a real provider keeps
-    // the tokens it issued on its servers): they are left out, and only of the token check.
+    // The token and the passphrase are in no file in clear: not Latchkey's (token files, the store, config.yaml,
+    // the event log, caches), and not the built-in demo provider's records either (it keeps tokens under a digest).
     const files = await snapshot(home.dir);
-    const providerSide = join(home.dir, 'demo-provider');
     expect([...files.keys()].some((file) => file.startsWith(join(home.dir, 'secrets')))).toBe(true);
+    expect([...files.keys()].some((file) => file.startsWith(join(home.dir, 'demo-provider')))).toBe(true);
     for (const [file, bytes] of files) {
-      if (!file.startsWith(providerSide)) expect(bytes.includes(accessToken), file).toBe(false);
+      expect(bytes.includes(accessToken), file).toBe(false);
       expect(bytes.includes(PASSPHRASE), file).toBe(false);
     }
     // The tokens are in the passphrase store's own folder, none in the keychain's.

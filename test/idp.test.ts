@@ -267,6 +267,38 @@ describe('demo identity provider', () => {
     await expectInvalidGrant(client.refreshTokenGrant(config, tokens.refresh_token!));
   });
 
+  it('keeps no working token in its store: tokens and codes are stored under a digest, and entries of an earlier version move there', async () => {
+    const tokens = await signIn(config, browser);
+    const rotated = await client.refreshTokenGrant(config, tokens.refresh_token!);
+    await provider.close();
+    const storePath = join(dataDir, STORE_FILE);
+    const text = await readFile(storePath, 'utf8');
+    expect(text).toMatch(/"RefreshToken:sha256:[\w-]{43}"/);
+    expect(text).toMatch(/"AccessToken:sha256:[\w-]{43}"/);
+    for (const value of [tokens.access_token, tokens.refresh_token!, rotated.access_token, rotated.refresh_token!]) expect(text).not.toContain(value);
+
+    // The file as an earlier version wrote it: the current refresh token under its plain value, with its jti.
+    const content = JSON.parse(text) as { entries: Record<string, { payload: Record<string, unknown> }> };
+    const digestKey = Object.keys(content.entries).find((key) => key.startsWith('RefreshToken:') && content.entries[key]?.payload.consumed === undefined);
+    if (!digestKey) throw new Error('no current refresh token in the store');
+    const entry = content.entries[digestKey] as { payload: Record<string, unknown> };
+    delete content.entries[digestKey];
+    content.entries[`RefreshToken:${rotated.refresh_token!}`] = { ...entry, payload: { ...entry.payload, jti: rotated.refresh_token! } };
+    await writeFile(storePath, JSON.stringify(content), { mode: 0o600 });
+
+    provider = await startDemoProvider({ dataDir, port: provider.port, accessTokenTtlSeconds: ACCESS_TTL });
+    config = await discover(provider.issuer);
+    const again = await client.refreshTokenGrant(config, rotated.refresh_token!);
+    expect(again.access_token).toBeTruthy();
+    // Used once, found under the digest from then on: the rotated-away token still counts as consumed.
+    await expectInvalidGrant(client.refreshTokenGrant(config, rotated.refresh_token!));
+    await provider.close();
+    const after = await readFile(storePath, 'utf8');
+    for (const value of [rotated.refresh_token!, again.refresh_token!, again.access_token]) expect(after).not.toContain(value);
+    provider = await startDemoProvider({ dataDir, port: provider.port, accessTokenTtlSeconds: ACCESS_TTL });
+    config = await discover(provider.issuer);
+  });
+
   it('deny at consent sends error=access_denied to the redirect', async () => {
     const auth = await authorize(config, inPage(browser, { consent: 'deny' }));
     expect(auth.callbackUrl.searchParams.get('error')).toBe('access_denied');

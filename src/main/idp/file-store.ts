@@ -85,6 +85,16 @@ export class FileStore {
     return true;
   }
 
+  /** Moves an entry to another key (keeping its expiry), changing its payload on the way, and persists. */
+  async move(from: string, to: string, change: (payload: AdapterPayload) => AdapterPayload): Promise<boolean> {
+    const entry = this.live(from);
+    if (entry === undefined) return false;
+    this.entries.delete(from);
+    this.entries.set(to, { payload: change(copy(entry.payload)), expiresAt: entry.expiresAt });
+    await this.persist();
+    return true;
+  }
+
   async delete(keys: readonly string[]): Promise<void> {
     let changed = false;
     for (const key of keys) changed = this.entries.delete(key) || changed;
