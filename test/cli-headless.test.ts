@@ -5,7 +5,8 @@
  *   loopback listener is blocked, so the listener never sees it) the address it ends on is pasted into stdin,
  *   and the sign-in finishes exactly as with the browser's return: YAML and keychain as usual. A paste with a
  *   changed state is refused (state_mismatch) and the sign-in keeps waiting; so does a paste of another path; a
- *   pasted error answer ends it; the loopback still wins when the browser can reach it.
+ *   pasted error answer ends it; the loopback still wins when the browser can reach it; with the passphrase store,
+ *   the passphrase lines and then the address come through one piped stdin.
  * - without a display or $BROWSER, or with a browser command that cannot be started, plain `login` says to use
  *   --no-browser or --device;
  * - LATCHKEY_ACCOUNT picks the account for token, status, api and logout; --account beats it; an unknown one is an
@@ -18,7 +19,7 @@ import type { Page } from 'playwright-core';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertCliBuilt, runCli, type CliResult } from './helpers/cli-runner';
-import { startCliWithInput, type InteractiveCli } from './helpers/cli-with-stdin';
+import { runCliWithInput, startCliWithInput, type InteractiveCli } from './helpers/cli-with-stdin';
 import { vaultFor } from './helpers/emulator-fixture';
 import { freePort, tempHome, type TempHome } from './helpers/engine-fixture';
 import { completeDemoSignIn } from './helpers/system-browser';
@@ -176,6 +177,29 @@ describe('latchkey login --no-browser (paste the address back)', () => {
     const result = await cli.result;
     expect(result).toMatchObject({ code: 0, stdout: 'Signed in as Bob Berger <bob@latchkey.example> via Demo\n' });
     expect(result.stderr).not.toMatch(/Got the address/);
+  });
+
+  it('with the passphrase store and no terminal, takes the passphrase lines and then the pasted address from one stdin', async () => {
+    const own = await tempHome();
+    try {
+      await writeFile(own.configPath, `providers:\n  demo: { label: Demo, embedded: true, port: ${await freePort()} }\ncredentials:\n  usernames: {}\n`, { mode: 0o600 });
+      const storeEnv = { ...env, LATCHKEY_CONFIG: own.configPath, LATCHKEY_KEYCHAIN_SERVICE: own.keychainService, LATCHKEY_STORAGE: 'passphrase' };
+      const cli = startCliWithInput(storeEnv, 'login', '--no-browser');
+      // Both lines of a new store's passphrase are in the pipe before the command asks for either.
+      cli.writeLine('a long store passphrase');
+      cli.writeLine('a long store passphrase');
+      const stderr = await cli.stderrMatching(/paste it here/);
+      const link = /open this link in a browser on any machine:\n {2}(\S+)\n/.exec(stderr)?.[1] as string;
+      const ended = await signInElsewhere(link, new URL(new URL(link).searchParams.get('redirect_uri') as string), 'alice');
+      cli.writeLine(ended);
+      const result = await cli.result;
+      expect(result, result.stderr).toMatchObject({ code: 0, stdout: 'Signed in as Alice Anders <alice@latchkey.example> via Demo\n' });
+      const status = await runCliWithInput(storeEnv, 'a long store passphrase\n', 'status');
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stderr).toMatch(/secrets: passphrase/);
+    } finally {
+      await own.cleanup();
+    }
   });
 });
 

@@ -117,6 +117,10 @@ describe('latchkey users and login --local', () => {
     await runCliWithInput(env, 'a long password\n', 'users', 'add', 'ada', '--email', 'ada@example.com', '--password-stdin');
     expect((await runCliWithInput(env, 'a long password\n', 'login', '--local', '--user', 'ada')).code).toBe(0);
 
+    // LATCHKEY_ACCOUNT picks the account as for token or status: one that is not signed in here is refused.
+    const other = await runCli({ ...env, LATCHKEY_ACCOUNT: 'nobody' }, 'totp', 'enable');
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('nobody');
     const enabling = startCliWithInput(env, 'totp', 'enable');
     const shown = await enabling.stderrMatching(/Or type this key into it .*: ([A-Z2-7 ]+)\n/);
     const secret = (/Or type this key into it .*: ([A-Z2-7 ]+)\n/.exec(shown)?.[1] ?? '').replaceAll(' ', '');

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { toAuthError } from '../../shared/errors';
 import type { Latchkey } from '../app';
 import { createCommandBrowserOpener, defaultBrowserCommand } from '../system-browser';
+import { chooseAccount } from './account-choice';
 import { localLogin } from './local-login';
 import { passphrasePrompt, passphraseStoreFailure } from './passphrase-prompt';
 import { passwordInput, type PasswordInput } from './password-input';
@@ -98,7 +99,8 @@ export async function runAccountCommand(argv: string[], io: Omit<AccountCommandI
       case 'login':
         return await localLogin(latchkey, values.user, full);
       case 'totp':
-        return await totp(latchkey, rest[0], values.user, full);
+        // Acts on "the active account" like token or status: --user, else LATCHKEY_ACCOUNT, else the active one.
+        return await totp(latchkey, rest[0], chooseAccount({ account: values.user }, io.env).key, full);
       case 'register':
         return await register(latchkey, { user: values.user, email: values.email, firstName: values['first-name'], lastName: values['last-name'] }, full);
       default:

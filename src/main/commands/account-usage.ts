@@ -18,6 +18,7 @@ export const ACCOUNT_USAGE = `  login --local [--user NAME]      sign in with a 
                                    create your own local account (when access.registration is on)
   totp enable|disable [--user NAME]
                                    turn a local account's two-factor sign-in on (QR code in the terminal) or off
+                                   (default: LATCHKEY_ACCOUNT, then the active account)
 ${USERS_USAGE}  import streamlit-authenticator FILE [--dry-run] [--with-client-secrets]
                                    take over a Streamlit-Authenticator config.yaml (--dry-run: only show)
 `;

@@ -1,10 +1,11 @@
 /**
  * Reading a password for the CLI. On a terminal: a prompt on stderr and the typed characters not echoed (raw
- * mode; Backspace edits, Enter ends, Ctrl-C or Ctrl-D cancels). Otherwise (a pipe, a script, a test): one line
- * of stdin per password asked, so `printf 'pw\n' | latchkey login --local --user ada` works and nothing has to
+ * mode; Backspace edits, Enter ends, Ctrl-C or Ctrl-D cancels). Otherwise (a pipe, a script, a test): the next
+ * line of stdin per password asked (stdin-lines.ts), so `printf 'pw\n' | latchkey login --local --user ada` works and nothing has to
  * appear in a command line (where other users of the machine could read it in the process list).
  */
 import { AuthError } from '../../shared/errors';
+import { linesOf } from './stdin-lines';
 
 export interface PasswordInput {
   /** Asks for one secret; resolves with it (without the line ending). */
@@ -51,22 +52,13 @@ function terminalInput(stdin: InputStream, stderr: { write(text: string): unknow
 }
 
 function lineInput(stdin: InputStream): PasswordInput {
-  let lines: Promise<string[]> | undefined;
-  const readAll = async (): Promise<string[]> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-    return Buffer.concat(chunks).toString('utf8').split(/\r?\n/);
-  };
-  let next = 0;
+  // The stream's one line reader (stdin-lines.ts): a line piped after the passwords (`login --no-browser`'s
+  // pasted address) stays there for whoever reads next.
   return {
     async read() {
-      lines ??= readAll();
-      const all = await lines;
-      const line = all[next];
-      next += 1;
-      if (line === undefined || (line === '' && next >= all.length)) {
-        throw new AuthError('invalid_argument', 'No password on standard input (one line per password asked).');
-      }
+      // Taken on the first question only: a command that asks nothing leaves stdin alone.
+      const line = await linesOf(stdin).next();
+      if (line === undefined) throw new AuthError('invalid_argument', 'No password on standard input (one line per password asked).');
       return line;
     },
   };

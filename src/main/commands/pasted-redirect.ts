@@ -7,9 +7,9 @@
  * keeps waiting, for a good paste or the loopback hit, whichever comes first. Nothing pasted is ever printed:
  * it holds the authorization code.
  */
-import { createInterface } from 'node:readline';
 import { toAuthError } from '../../shared/errors';
 import type { CliIo } from './context';
+import { linesOf } from './stdin-lines';
 
 export interface PastedRedirects {
   /** Stops reading stdin (the sign-in ended either way). */
@@ -18,10 +18,12 @@ export interface PastedRedirects {
 
 /** Reads pasted redirect addresses from `input` (stdin) and submits them to the sign-in in progress. */
 export function readPastedRedirects(complete: (url: string) => void, io: Pick<CliIo, 'stderr'>, input: NodeJS.ReadableStream = process.stdin): PastedRedirects {
-  const lines = createInterface({ input, terminal: false, crlfDelay: Infinity });
+  // The stream's one line reader (stdin-lines.ts): lines piped before the address (a passphrase) were taken by
+  // whoever asked for them, and the address is still there.
+  const lines = linesOf(input);
   let stopped = false;
-  lines.on('line', (line) => {
-    if (stopped || line.trim() === '') return;
+  const take = (line: string): void => {
+    if (line.trim() === '') return;
     try {
       complete(line);
       io.stderr('Got the address: finishing the sign-in...\n');
@@ -33,8 +35,11 @@ export function readPastedRedirects(complete: (url: string) => void, io: Pick<Cl
       if (error.hint) io.stderr(`  ${error.hint}\n`);
       io.stderr('Still waiting: paste the address again (or finish in a browser that reaches this machine).\n');
     }
-  });
-  // A closed stdin (end of input) leaves the loopback listener waiting, as without --no-browser.
+  };
+  void (async () => {
+    // A closed stdin (end of input) leaves the loopback listener waiting, as without --no-browser.
+    for (let line = await lines.next(); line !== undefined && !stopped; line = await lines.next()) take(line);
+  })();
   return {
     stop() {
       if (stopped) return;
