@@ -40,6 +40,13 @@ Options:
   --config PATH                    config.yaml to use (default: LATCHKEY_CONFIG, then the app's data folder)
   --account KEY                    the account to act on (default: LATCHKEY_ACCOUNT, then the active account)
   -h, --help                       show this help
+
+Environment:
+  LATCHKEY_CONFIG, LATCHKEY_ACCOUNT  as --config and --account
+  LATCHKEY_STORAGE=passphrase      keep secrets in a passphrase-sealed file where there is no keychain
+                                   (or storage: passphrase in config.yaml)
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY  the proxy for requests to providers and APIs (never for this machine)
+  BROWSER                          the browser command to open sign-in pages with
 `;
 
 /** Each command, loaded when it runs. The most positionals a command takes (the command included): 1. */
