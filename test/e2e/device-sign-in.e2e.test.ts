@@ -3,7 +3,7 @@
  * real router and engine, the real keychain, the demo provider found by discovery. The sign-in screen offers
  * "Sign in on another device"; the device screen shows the code large, the page, a QR code (read from a
  * screenshot by zbar, as a phone would) and the time left; a second Chromium context plays the phone. Cancel
- * goes back to the sign-in screen.
+ * goes back to the sign-in screen. The dashboard's "Add another account" offers the device too.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -133,5 +133,28 @@ describe('sign-in on another device in the window', () => {
     expect(verification.kind).toBe('device-done');
     await visible('dashboard');
     expect(app.engine.getState().accounts.map((a) => a.email)).toEqual(['alice@latchkey.example']);
+  });
+
+  it('"Add another account" on the dashboard offers the device too; the phone adds the second account, and Cancel goes back', async () => {
+    await visible('dashboard');
+    await byTestId('add-account').click();
+    await visible('add-account-choice');
+    await byTestId('device-local').click();
+    await visible('device-sign-in');
+    await byTestId('cancel-device-sign-in').click();
+    await visible('dashboard');
+    expect(app.engine.getState().deviceSignIn).toBeUndefined();
+
+    await byTestId('add-account').click();
+    await byTestId('device-local').click();
+    await visible('device-sign-in');
+    const progress = app.engine.getState().deviceSignIn;
+    if (!progress?.verificationUriComplete) throw new Error('no device sign-in in progress');
+    const phonePage = await phone.newPage();
+    await phonePage.context().clearCookies();
+    expect((await completeDeviceVerification(phonePage, progress.verificationUriComplete, { user: 'bob' })).kind).toBe('device-done');
+    await expect.poll(() => app.engine.getState().accounts.map((a) => a.email).sort(), { timeout: UI_TIMEOUT }).toEqual(['alice@latchkey.example', 'bob@latchkey.example']);
+    await visible('dashboard');
+    expect(await byTestId('welcome').innerText()).toContain('Bob');
   });
 });

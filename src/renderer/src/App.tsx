@@ -149,6 +149,7 @@ export function App() {
         signInError={signInError}
         signedOut={signedOut}
         onSignIn={signIn}
+        onSignInWithDevice={signInWithDevice}
         onSignedOut={onSignedOut}
         onDismissSignInError={() => setSignInError(null)}
         onDismissSignedOut={() => setSignedOut(null)}

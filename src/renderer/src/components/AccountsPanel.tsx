@@ -19,6 +19,8 @@ interface Props {
   localInfo?: LocalAccountsInfo | null;
   onSwitch(accountKey: string): void;
   onSignIn(provider: string): void;
+  /** Adds an account by signing in on another device (RFC 8628); without it no such link is shown. */
+  onSignInWithDevice?(provider: string): void;
 }
 
 function AccountRow({ account, active, busy, localInfo, onSwitch, onSignIn }: {
@@ -71,7 +73,7 @@ function AccountRow({ account, active, busy, localInfo, onSwitch, onSignIn }: {
   );
 }
 
-export function AccountsPanel({ accounts, activeKey, providers, busy, pendingProvider, localInfo = null, onSwitch, onSignIn }: Props) {
+export function AccountsPanel({ accounts, activeKey, providers, busy, pendingProvider, localInfo = null, onSwitch, onSignIn, onSignInWithDevice }: Props) {
   const [choosing, setChoosing] = useState(false);
   return (
     <section className="card" aria-labelledby="accounts-title">
@@ -86,7 +88,7 @@ export function AccountsPanel({ accounts, activeKey, providers, busy, pendingPro
       {choosing ? (
         <div className="add-account" data-testid="add-account-choice">
           <p className="small muted">Choose where the other account lives:</p>
-          <ProviderButtons providers={providers} pendingProvider={pendingProvider} onChoose={onSignIn} />
+          <ProviderButtons providers={providers} pendingProvider={pendingProvider} onChoose={onSignIn} {...(onSignInWithDevice ? { onChooseDevice: onSignInWithDevice } : {})} />
           <button type="button" className="btn btn-link" onClick={() => setChoosing(false)}>
             Never mind
           </button>

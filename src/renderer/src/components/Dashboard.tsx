@@ -31,6 +31,8 @@ interface Props {
   signInError: ErrorInfo | null;
   signedOut: SignedOutAccount | null;
   /** `options.loginHint`: renewing a known account (the session-end banner). */
+  /** "Add another account" on another device (RFC 8628). */
+  onSignInWithDevice?(provider: string): void;
   onSignIn(provider: string, options?: SignInOptions): void;
   onSignedOut(result: SignOutResult, account: AccountSummary): void;
   onDismissSignInError(): void;
@@ -123,6 +125,7 @@ export function Dashboard(props: Props) {
               localInfo={localInfo}
               onSwitch={(key) => void actions.run('switch', () => window.latchkey.session.switchAccount(key))}
               onSignIn={props.onSignIn}
+              {...(props.onSignInWithDevice ? { onSignInWithDevice: props.onSignInWithDevice } : {})}
             />
           </ErrorBoundary>
           {account.local && (
