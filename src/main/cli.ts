@@ -32,6 +32,8 @@ Commands:
   accounts [--json]                list the accounts in config.yaml
 ${ACCOUNT_USAGE.trimEnd()}
 ${API_USAGE.trimEnd()}
+  passphrase change                change the passphrase of the passphrase store (storage: passphrase); it
+                                   also brings the store to the current key parameters
   doctor [--json]                  check this computer: keychain, data folder, config.yaml, redirect ports,
                                    each provider through the proxy in effect, the clock (exit 1 on a problem)
   idp [--port N]                   run the built-in demo identity provider in the foreground
@@ -69,6 +71,7 @@ const COMMANDS: Record<string, { run: (context: CommandContext) => Promise<numbe
       );
     },
   },
+  passphrase: { positionals: 2, run: async (context) => (await import('./commands/passphrase-change')).passphraseCommand(context) },
   doctor: { run: async (context) => (await import('./commands/doctor')).doctor(context) },
   idp: { run: async (context) => (await import('./commands/idp')).idp(context) },
 };

@@ -13,6 +13,8 @@
  * The passphrase itself is never written anywhere and not kept: only the derived key, in memory, for the run
  * (release() wipes it). It is asked for at most once per run: by `ask` when the store has one (the CLI's
  * prompt), else the store stays locked (`passphrase_required`) until unlock() is called (the app's dialog).
+ * changePassphrase() re-seals the file under a new passphrase, salt and the current scrypt parameters
+ * (`latchkey passphrase change`).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -171,6 +173,64 @@ export class PassphraseKeyStore implements SecretKeyStore {
     return new Map(Object.entries(entries).map(([account, value]) => [account, [value]]));
   }
 
+  /**
+   * Rejects with `passphrase_wrong` unless `passphrase` opens the store's file as it is now. Unlike unlock() it
+   * never makes a store, and opens nothing for the run (the key derived to check is wiped at once).
+   */
+  async checkPassphrase(passphrase: string): Promise<void> {
+    const file = await this.readFile();
+    if (!file) throw this.noStore();
+    (await this.openWith(passphrase, file)).derived.key.fill(0);
+  }
+
+  /**
+   * Re-seals the store under a key derived from `next`, with a new random salt and the current scrypt
+   * parameters (CURRENT_KDF: so this is also how a store made with lower ones gets the current ones), once
+   * `current` has been shown to open it. The entries inside are unchanged, so the token files, sealed with the
+   * per-account keys, are not rewritten.
+   *
+   * Under the lock, on the file as it is then (another run's write since is kept), replaced atomically: at
+   * every moment the file on disk is the old one (old passphrase) or the new one (new passphrase). A wrong
+   * `current` is `passphrase_wrong` and a `next` shorter than MIN_PASSPHRASE_LENGTH `weak_password`, with
+   * nothing changed. The old key is wiped; the new one is kept, as if this run had been opened with `next`.
+   */
+  async changePassphrase(current: string, next: string): Promise<void> {
+    if ([...next].length < MIN_PASSPHRASE_LENGTH) {
+      throw new AuthError('weak_password', `A passphrase needs at least ${MIN_PASSPHRASE_LENGTH} characters. Nothing was changed.`, {
+        hint: 'Choose a longer one: it is all that protects the sessions kept in this store.',
+      });
+    }
+    // scrypt runs outside the lock where it can, so other runs' writes do not wait on it: the old key under
+    // the file's parameters as read now (again under the lock only if another run changed them meanwhile),
+    // and the new key, which depends on nothing in the file.
+    const before = await this.readFile();
+    if (!before) throw this.noStore();
+    let old: Opened | null = await this.openWith(current, before);
+    const kdf = newKdfParams();
+    const derived = await deriveKey(next, kdf);
+    const renewed: Opened = { derived, kdf, check: derived.check.toString('base64') };
+    try {
+      await withFileLock(this.lockPath, async () => {
+        const file = await this.readFile();
+        if (!file) throw this.noStore();
+        if (old && (file.check !== old.check || !sameKdf(file.kdf, old.kdf))) {
+          old.derived.key.fill(0);
+          old = null;
+        }
+        old ??= await this.openWith(current, file);
+        await this.write(renewed, this.entriesOf(file, old));
+      });
+    } catch (error) {
+      derived.key.fill(0);
+      throw error;
+    } finally {
+      (old as Opened | null)?.derived.key.fill(0);
+    }
+    this.opened?.derived.key.fill(0);
+    this.opened = renewed;
+    this.asking = null;
+  }
+
   /** Wipes the derived key: the end of the run. */
   release(): void {
     this.opened?.derived.key.fill(0);
@@ -211,7 +271,10 @@ export class PassphraseKeyStore implements SecretKeyStore {
   /** The entries of the file, which must be the one this key belongs to and open under it. */
   private entriesOf(file: StoreFile, opened: Opened): Entries {
     if (file.check !== opened.check || !sameKdf(file.kdf, opened.kdf)) {
-      throw this.damaged('it was replaced by a store with another passphrase or other key parameters since this run opened it');
+      throw this.damaged(
+        'it was replaced by a store with another passphrase or other key parameters since this run opened it',
+        'Nothing was read from it or written to it. If its passphrase was changed meanwhile (latchkey passphrase change), start Latchkey again and give the new one.',
+      );
     }
     const plaintext = openData(opened.derived.key, headerBytes(file), file.sealed);
     if (plaintext === null) throw this.damaged('its sealed part does not open with the right passphrase');
@@ -265,9 +328,17 @@ export class PassphraseKeyStore implements SecretKeyStore {
     });
   }
 
-  private damaged(reason: string): AuthError {
+  private noStore(): AuthError {
+    return new AuthError('invalid_argument', `There is no passphrase store at ${this.file} yet: there is no passphrase to change.`, {
+      hint: 'It is made, with the passphrase chosen then, the first time a sign-in keeps secrets in it (storage: passphrase).',
+    });
+  }
+
+  private damaged(reason: string, hint?: string): AuthError {
     return new AuthError('secret_store_damaged', `The passphrase store ${this.file} cannot be used: ${reason}.`, {
-      hint: `Nothing was read from it or written to it. Restore it from a backup, or remove it (and the folder ${PASSPHRASE_TOKEN_FOLDER} beside it) and sign in again.`,
+      hint:
+        hint ??
+        `Nothing was read from it or written to it. Restore it from a backup, or remove it (and the folder ${PASSPHRASE_TOKEN_FOLDER} beside it) and sign in again.`,
     });
   }
 }
