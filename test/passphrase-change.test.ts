@@ -110,25 +110,38 @@ describe('changing the passphrase of the passphrase store', () => {
     expect(await storeWith(NEW).get('demo:alice')).toBe('entry-alice');
   });
 
+  /** Writes a store file as Latchkey would, but with the given scrypt parameters, holding one entry. */
+  async function writeStoreWith(params: Pick<KdfParams, 'N' | 'r' | 'p'>): Promise<void> {
+    const kdf: KdfParams = { name: 'scrypt', ...params, salt: Buffer.alloc(16, 7).toString('base64') };
+    const derived = await deriveKey(OLD, kdf);
+    const check = derived.check.toString('base64');
+    // The header as the store binds it to the seal (passphrase-key-store.ts, headerBytes).
+    const header = Buffer.from(JSON.stringify(['latchkey-passphrase-store', 1, kdf.name, kdf.N, kdf.r, kdf.p, kdf.salt, check]), 'utf8');
+    const sealed = sealData(derived.key, header, Buffer.from(JSON.stringify({ entries: { 'demo:alice': 'entry-alice' } }), 'utf8'));
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    await writeFile(file, JSON.stringify({ format: 'latchkey-passphrase-store', version: 1, kdf, check, sealed }), { mode: 0o600 });
+    expect(await storeWith(OLD).get('demo:alice')).toBe('entry-alice');
+  }
+
   // Only meaningful while the weakest accepted parameters are below the ones new stores get.
   it.skipIf(MIN_KDF.N === CURRENT_KDF.N && MIN_KDF.r === CURRENT_KDF.r && MIN_KDF.p === CURRENT_KDF.p)(
     'a store made with lower (still accepted) parameters gets the current ones',
     async () => {
-      const kdf: KdfParams = { name: 'scrypt', ...MIN_KDF, salt: Buffer.alloc(16, 7).toString('base64') };
-      const derived = await deriveKey(OLD, kdf);
-      const check = derived.check.toString('base64');
-      // The header as the store binds it to the seal (passphrase-key-store.ts, headerBytes).
-      const header = Buffer.from(JSON.stringify(['latchkey-passphrase-store', 1, kdf.name, kdf.N, kdf.r, kdf.p, kdf.salt, check]), 'utf8');
-      const sealed = sealData(derived.key, header, Buffer.from(JSON.stringify({ entries: { 'demo:alice': 'entry-alice' } }), 'utf8'));
-      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-      await writeFile(file, JSON.stringify({ format: 'latchkey-passphrase-store', version: 1, kdf, check, sealed }), { mode: 0o600 });
-      expect(await storeWith(OLD).get('demo:alice')).toBe('entry-alice');
-
+      await writeStoreWith(MIN_KDF);
       await new PassphraseKeyStore({ file }).changePassphrase(OLD, NEW);
       expect((await saved()).kdf).toMatchObject({ name: 'scrypt', ...CURRENT_KDF });
       expect(await storeWith(NEW).get('demo:alice')).toBe('entry-alice');
     },
   );
+
+  it('a store with other accepted parameters than the current ones is given the current ones', async () => {
+    const other = { N: CURRENT_KDF.N, r: CURRENT_KDF.r + 1, p: CURRENT_KDF.p };
+    await writeStoreWith(other);
+    expect((await saved()).kdf).toMatchObject(other);
+    await new PassphraseKeyStore({ file }).changePassphrase(OLD, NEW);
+    expect((await saved()).kdf).toMatchObject({ name: 'scrypt', ...CURRENT_KDF });
+    expect(await storeWith(NEW).get('demo:alice')).toBe('entry-alice');
+  });
 
   it('a wrong old passphrase is passphrase_wrong and a too short new one weak_password: the file stays byte for byte', async () => {
     const store = storeWith(OLD);
