@@ -151,7 +151,7 @@ describe('latchkey passphrase change', () => {
     const oldChange = await runCliWithInput(withStore, `${OLD}\n${NEW}\n${NEW}\n`, 'passphrase', 'change');
     expect(oldChange.code).toBe(1);
     expect(oldChange.stderr).toMatch(/The passphrase does not open the passphrase store /);
-  });
+  }, 180_000);
 
   it('follows storage: passphrase in config.yaml as the other commands do', async () => {
     const before = await readFile(home.configPath, 'utf8');
