@@ -7,7 +7,8 @@
  * rules say. A sign-in, `status` and a `token` refresh work with HTTPS_PROXY set and the proxy sees the
  * provider's host for each; with NO_PROXY=idp.test the same sign-in fails with a network error. `latchkey
  * doctor` reaches the provider the same way and says which proxy applies. The proxy code (undici) is loaded
- * only by a request that goes through the proxy.
+ * only by a request that goes through the proxy. The built-in demo provider, on this machine, is reached through
+ * a proxy that can reach it, and directly when the proxy cannot (a company proxy refusing 127.0.0.1).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStrictOidcEmulator, type StrictOidcEmulator } from '../emulators';
 import { assertCliBuilt, cliEnv, runCli } from '../helpers/cli-runner';
 import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy';
-import { tempHome, type TempHome } from '../helpers/engine-fixture';
+import { freePort, tempHome, type TempHome } from '../helpers/engine-fixture';
 import { writeProvidersConfig } from '../helpers/emulator-fixture';
 
 const run = promisify(execFile);
@@ -159,6 +160,34 @@ describe('latchkey behind a proxy', () => {
     // A request through the proxy does (which also shows that the probe sees it).
     expect(await loaded('doctor')).toBeGreaterThan(0);
     await empty.cleanup();
+  });
+
+  it('reaches the built-in demo provider through a proxy that can reach this machine, and directly through one that cannot', async () => {
+    const demoHome = await tempHome();
+    const port = await freePort();
+    await writeFile(demoHome.configPath, `providers:\n  demo: { label: Demo, embedded: true, port: ${port} }\ncredentials:\n  usernames: {}\n`, { mode: 0o600 });
+    // A proxy on this machine, which can reach the demo provider's port.
+    const local = await startConnectProxy({ [`127.0.0.1:${port}`]: `127.0.0.1:${port}` });
+    const demoTarget = `127.0.0.1:${port}`;
+    try {
+      const demoEnv = (proxyUrl: string): NodeJS.ProcessEnv => ({ ...env({ HTTP_PROXY: proxyUrl }), LATCHKEY_CONFIG: demoHome.configPath, LATCHKEY_KEYCHAIN_SERVICE: demoHome.keychainService });
+      const login = await runCli(demoEnv(local.url), 'login');
+      expect(login.code, login.stderr).toBe(0);
+      expect(login.stdout).toContain('Signed in as Alice Anders');
+      // Discovery, the code exchange and userinfo went through the proxy.
+      expect(local.records.filter((r) => r.kind === 'connect' && r.target === demoTarget).length).toBeGreaterThan(0);
+
+      // The shared test proxy plays a company proxy elsewhere: it refuses 127.0.0.1 (502). Latchkey then asks
+      // the demo provider directly: the revocation at sign-out happens all the same.
+      const before = proxy.records.length;
+      const logout = await runCli(demoEnv(cliProxyUrl()), 'logout');
+      expect(logout.code, logout.stderr).toBe(0);
+      expect(logout.stdout).toContain('The provider revoked its tokens.');
+      expect(proxy.records.slice(before).filter((r) => r.target === demoTarget).length).toBeGreaterThan(0);
+    } finally {
+      await local.close();
+      await demoHome.cleanup();
+    }
   });
 
   it('honours NO_PROXY: the provider, asked for directly, cannot be reached (network error, nothing through the proxy)', async () => {

@@ -1,8 +1,9 @@
 /**
  * The proxy decision (src/main/network/proxy-decision.ts) case by case, and the CLI's fetch
  * (proxy-fetch.ts) against a real local proxy: a request for a name only the proxy knows goes through it with
- * the proxy's credentials, loopback and NO_PROXY destinations go direct (to the fetch given for that, so no
- * name is ever looked up), and without a proxy variable there is no wrapper at all.
+ * the proxy's credentials, NO_PROXY destinations go direct (to the fetch given for that, so no name is ever
+ * looked up), a destination on this machine goes through the proxy when the proxy can reach it and directly
+ * when it refuses or is down, and without a proxy variable there is no wrapper at all.
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,11 +32,13 @@ describe('proxy decision', () => {
     expect(route({ https_proxy: 'proxy.corp:8080' }, 'https://idp.example/')).toEqual({ via: 'proxy', proxyUrl: 'http://proxy.corp:8080/' });
   });
 
-  it('never sends loopback destinations through a proxy, whatever NO_PROXY says', () => {
+  it('sends loopback destinations through the proxy like any other unless NO_PROXY names them, marked as this machine', () => {
     const env = { HTTPS_PROXY: 'http://proxy:3128', HTTP_PROXY: 'http://proxy:3128', NO_PROXY: '' };
     for (const url of ['http://127.0.0.1:4600/', 'http://127.8.9.1/', 'http://localhost:1/', 'http://[::1]:8080/', 'https://app.localhost/']) {
-      expect(route(env, url), url).toEqual({ via: 'direct', reason: 'loopback' });
+      expect(route(env, url), url).toEqual({ via: 'proxy', proxyUrl: 'http://proxy:3128/', loopback: true });
     }
+    expect(route({ ...env, NO_PROXY: '127.0.0.1,localhost' }, 'http://127.0.0.1:4600/')).toEqual({ via: 'direct', reason: 'no_proxy' });
+    expect(describeRoute(route(env, 'http://127.0.0.1:4600/'))).toBe('through the proxy http://proxy:3128/ (on this machine: directly when the proxy cannot reach it)');
     expect(isLoopbackHost('128.0.0.1')).toBe(false);
     expect(isLoopbackHost('localhost.example')).toBe(false);
     expect(route(env, 'http://10.0.0.1/')).toEqual({ via: 'proxy', proxyUrl: 'http://proxy:3128/' });
@@ -127,9 +130,9 @@ describe('the CLI fetch with a proxy', () => {
     expect(((await viaRequest.json()) as { path: string }).path).toBe('/token');
   });
 
-  it('sends loopback and NO_PROXY destinations direct, past the proxy', async () => {
+  it('sends NO_PROXY destinations direct, past the proxy', async () => {
     const direct: string[] = [];
-    const networkFetch = createNetworkFetch({ HTTP_PROXY: proxy.url, NO_PROXY: 'idp.test' }, (input) => {
+    const networkFetch = createNetworkFetch({ HTTP_PROXY: proxy.url, NO_PROXY: 'idp.test,127.0.0.1' }, (input) => {
       direct.push(String(input));
       return fetch(`http://127.0.0.1:${originPort}/direct`);
     });
@@ -139,6 +142,44 @@ describe('the CLI fetch with a proxy', () => {
     await networkFetch(`http://127.0.0.1:${originPort}/y`);
     expect(direct).toEqual(['http://idp.test/x', `http://127.0.0.1:${originPort}/y`]);
     expect(proxy.records.length).toBe(before);
+  });
+
+  it('sends a destination on this machine through a proxy that reaches it, and directly when the proxy refuses it or is down', async () => {
+    const direct: string[] = [];
+    const directFetch = (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      direct.push(String(input));
+      return fetch(input, init);
+    };
+    // A proxy that can reach this machine's origin (a local proxy): the request goes through it.
+    const reaching = await startConnectProxy({ [`127.0.0.1:${originPort}`]: `127.0.0.1:${originPort}` });
+    try {
+      const viaProxy = createNetworkFetch({ HTTP_PROXY: reaching.url }, directFetch);
+      if (!viaProxy) throw new Error('expected a fetch');
+      const answer = await viaProxy(`http://127.0.0.1:${originPort}/through`, { method: 'POST', body: 'grant_type=refresh_token' });
+      expect(((await answer.json()) as { path: string }).path).toBe('/through');
+      expect(reaching.records.map((r) => `${r.kind} ${r.target}`)).toEqual([`connect 127.0.0.1:${originPort}`]);
+      expect(direct).toEqual([]);
+    } finally {
+      await reaching.close();
+    }
+
+    // A proxy elsewhere that cannot reach this machine (it answers the CONNECT with 502): asked directly, the
+    // POST sent once, and that origin is not offered to the proxy again.
+    const before = proxy.records.length;
+    const refused = createNetworkFetch({ HTTP_PROXY: proxy.url }, directFetch);
+    if (!refused) throw new Error('expected a fetch');
+    const first = await refused(`http://127.0.0.1:${originPort}/token`, { method: 'POST', body: 'grant_type=refresh_token' });
+    expect(((await first.json()) as { path: string }).path).toBe('/token');
+    await refused(`http://127.0.0.1:${originPort}/again`);
+    expect(proxy.records.slice(before).map((r) => `${r.kind} ${r.target}`)).toEqual([`connect 127.0.0.1:${originPort}`]);
+    expect(direct).toEqual([`http://127.0.0.1:${originPort}/token`, `http://127.0.0.1:${originPort}/again`]);
+
+    // A proxy that is down: this machine is asked directly; a name elsewhere fails as before.
+    direct.length = 0;
+    const down = createNetworkFetch({ HTTP_PROXY: 'http://127.0.0.1:9' }, directFetch);
+    if (!down) throw new Error('expected a fetch');
+    expect((await down(`http://127.0.0.1:${originPort}/down`)).status).toBe(200);
+    expect(direct).toEqual([`http://127.0.0.1:${originPort}/down`]);
   });
 
   it('makes a proxy that cannot be used a network error for every request', async () => {

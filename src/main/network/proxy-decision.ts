@@ -4,9 +4,12 @@
  * for http URLs, `NO_PROXY` for the hosts that are reached directly. The lower-case form of each wins over the
  * upper-case one; an empty value counts as unset.
  *
- * Loopback destinations (127.0.0.1 and the rest of 127.0.0.0/8, ::1, localhost) never go through a proxy,
- * whatever NO_PROXY says, as Chromium's implicit bypass rules do: the embedded demo provider and anything else
- * on this machine is not reachable from a proxy, and a sign-in's loopback redirect must stay on it.
+ * Loopback destinations (127.0.0.1 and the rest of 127.0.0.0/8, ::1, localhost) follow the same rules as any
+ * other host, as curl, undici and most tools read the variables: a proxy set for them is used unless NO_PROXY
+ * names them. What differs is the failure: a proxy elsewhere usually cannot reach this machine's 127.0.0.1, so
+ * when the proxy refuses or cannot be reached for such a destination the request is made directly instead
+ * (proxy-fetch.ts; the route says `loopback`). That can only ever stay on this machine, and it keeps the
+ * embedded demo provider working behind a corporate proxy whose NO_PROXY does not list 127.0.0.1.
  *
  * NO_PROXY entries (comma or space separated): `*` (no proxy at all), a host name, which also matches its
  * subdomains (`example.com`, `.example.com` and `*.example.com` all match `id.example.com`), an IP address,
@@ -25,7 +28,10 @@ export interface ProxySettings {
   noProxy: string;
 }
 
-export type ProxyRoute = { via: 'direct'; reason: 'loopback' | 'no_proxy' | 'no_proxy_set' } | { via: 'proxy'; proxyUrl: string };
+export type ProxyRoute =
+  | { via: 'direct'; reason: 'no_proxy' | 'no_proxy_set' }
+  /** `loopback`: a destination on this machine, made directly if the proxy cannot reach it. */
+  | { via: 'proxy'; proxyUrl: string; loopback?: true };
 
 const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
 
@@ -106,12 +112,11 @@ export function bypassedByNoProxy(noProxy: string, hostname: string, port: numbe
 export function routeFor(settings: ProxySettings | null, url: URL): ProxyRoute {
   // URL.host keeps IPv6 brackets; strip only the port.
   const hostname = url.host.replace(/:\d*$/, '').toLowerCase();
-  if (isLoopbackHost(hostname)) return { via: 'direct', reason: 'loopback' };
   const proxy = settings ? (url.protocol === 'https:' ? settings.https : settings.http) : undefined;
   if (!settings || proxy === undefined) return { via: 'direct', reason: 'no_proxy_set' };
   const port = url.port === '' ? (DEFAULT_PORTS[url.protocol] ?? 0) : Number(url.port);
   if (bypassedByNoProxy(settings.noProxy, hostname, port)) return { via: 'direct', reason: 'no_proxy' };
-  return { via: 'proxy', proxyUrl: proxy };
+  return isLoopbackHost(hostname) ? { via: 'proxy', proxyUrl: proxy, loopback: true } : { via: 'proxy', proxyUrl: proxy };
 }
 
 /** A proxy URL fit to show: user name and password removed (`http://proxy:3128/`). */
@@ -129,10 +134,11 @@ export function redactProxyUrl(value: string): string {
 
 /** In words, for `latchkey doctor`: "through http://proxy:3128/ (HTTPS_PROXY)", "directly (NO_PROXY)". */
 export function describeRoute(route: ProxyRoute): string {
-  if (route.via === 'proxy') return `through the proxy ${redactProxyUrl(route.proxyUrl)}`;
+  if (route.via === 'proxy') {
+    const through = `through the proxy ${redactProxyUrl(route.proxyUrl)}`;
+    return route.loopback ? `${through} (on this machine: directly when the proxy cannot reach it)` : through;
+  }
   switch (route.reason) {
-    case 'loopback':
-      return 'directly (this machine is never reached through a proxy)';
     case 'no_proxy':
       return 'directly (NO_PROXY names it)';
     case 'no_proxy_set':

@@ -7,7 +7,11 @@
  *
  * undici is loaded only when a request actually goes through a proxy: without a proxy variable there is no
  * wrapper at all (createNetworkFetch answers undefined and Node's fetch is used), so `latchkey token` and every
- * other start-up load none of it. Direct requests (loopback, NO_PROXY) use Node's fetch.
+ * other start-up load none of it. Direct requests (NO_PROXY) use Node's fetch.
+ *
+ * A destination on this machine goes through the proxy like any other, but when the proxy refuses to tunnel to
+ * it or cannot be reached at all, it is asked directly: both failures happen before anything of the request was
+ * sent, so even a token request is not sent twice, and a direct connection to 127.0.0.1 stays on this machine.
  */
 import type { Dispatcher } from 'undici';
 import { AuthError } from '../../shared/errors';
@@ -64,12 +68,34 @@ export function createNetworkFetch(env: NodeJS.ProcessEnv, direct: Fetch = fetch
   if (settings === null) return undefined;
   const chosen = settings;
   let transport: Promise<ProxyTransport> | null = null;
+  /** Origins on this machine the proxy could not reach: asked directly from then on, without the detour. */
+  const unreachableViaProxy = new Set<string>();
   return async (input, init) => {
-    const route = routeFor(chosen, urlOf(input));
-    if (route.via === 'direct') return direct(input, init);
+    const url = urlOf(input);
+    const route = routeFor(chosen, url);
+    if (route.via === 'direct' || unreachableViaProxy.has(url.origin)) return direct(input, init);
     transport ??= loadTransport(chosen);
     const { fetch: proxied, dispatcher } = await transport;
     const request = await asUrlAndInit(input, init);
-    return (await proxied(request.url, { ...request.init, dispatcher })) as Response;
+    try {
+      return (await proxied(request.url, { ...request.init, dispatcher })) as Response;
+    } catch (error) {
+      if (!route.loopback || !failedBeforeSending(error)) throw error;
+      unreachableViaProxy.add(url.origin);
+      return direct(request.url, request.init);
+    }
   };
+}
+
+/** Errors of the connection to the proxy or of its tunnel: nothing of the request reached the destination. */
+const CONNECT_STAGE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Whether the proxied fetch failed while connecting (to the proxy, or the proxy's CONNECT answer was not 200). */
+function failedBeforeSending(error: unknown): boolean {
+  for (let cause = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; cause && depth < 5; cause = cause.cause as typeof cause, depth++) {
+    if (typeof cause.code === 'string' && CONNECT_STAGE_CODES.has(cause.code)) return true;
+    // undici's ProxyAgent: "Proxy response (502) !== 200 when HTTP Tunneling".
+    if (typeof cause.message === 'string' && /^Proxy response \(\d+\) !== 200 when HTTP Tunneling/.test(cause.message)) return true;
+  }
+  return false;
 }
