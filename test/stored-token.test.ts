@@ -80,6 +80,8 @@ describe('storedValidToken', () => {
     const cases: Array<[string, string]> = [
       ['signed out in config.yaml', configYaml({ loggedIn: false })],
       ['an access policy applies', configYaml({ extra: 'access:\n  allowed_domains: [example.com]\n' })],
+      ['an allow-list of addresses', configYaml({ extra: 'access:\n  roles_claim: roles\n  allowed_emails: [alice@example.com]\n' })],
+      ['an access section that is not a mapping', configYaml({ extra: 'access: everyone\n' })],
       ['a local-accounts provider', configYaml({ provider: '  local:\n    label: Local\n    local: true' })],
       ['expiry_days left to its default', configYaml().replace('  expiry_days: 30\n', '')],
       ['no active account', configYaml({ active: 'local:nobody' })],
@@ -90,6 +92,15 @@ describe('storedValidToken', () => {
     for (const [what, text] of cases) {
       await writeFile(home.configPath, text, { mode: 0o600 });
       expect(await lookup(), what).toBeNull();
+    }
+  });
+
+  it('answers when access: says nothing about who may stay signed in (roles, registration: the default config.yaml)', async () => {
+    const stored = tokens();
+    await vault.set(KEY, stored);
+    for (const extra of ['access:\n  roles_claim: roles\n', 'access:\n  registration: true\n  default_roles: [viewer]\n  allowed_emails: []\n', 'access:\n']) {
+      await writeFile(home.configPath, configYaml({ extra }), { mode: 0o600 });
+      expect(await lookup(), extra).toEqual({ accessToken: stored.accessToken, dpopBound: false });
     }
   });
 

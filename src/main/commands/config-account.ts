@@ -23,7 +23,7 @@ export function accountOf(text: string, accountKey: string | undefined): Account
   } catch {
     return null;
   }
-  if (!isObject(data) || 'access' in data) return null;
+  if (!isObject(data) || !leavesSessionsAlone(data.access)) return null;
   // Secrets in the passphrase store are read by the engine, which asks for the passphrase (or an unclear value).
   if (data.storage !== undefined && data.storage !== null && data.storage !== 'keychain') return null;
   const expiryDays = isObject(data.session) ? data.session.expiry_days : undefined;
@@ -43,6 +43,18 @@ export function accountOf(text: string, accountKey: string | undefined): Account
   const kept: AccountLookup['record'] = { provider: record.provider, subject: record.subject, logged_in: true };
   for (const field of ['last_login', 'signed_in_at', 'last_refresh'] as const) if (typeof record[field] === 'string') kept[field] = record[field];
   return { key, record: kept, expiryDays };
+}
+
+/**
+ * Whether `access:` says nothing about who may stay signed in. Its allow-lists do: the engine signs out an
+ * account they no longer admit when it restores it, so `token` must run the engine then. The rest (roles,
+ * registration, the rules of local accounts' passwords) changes nothing about an existing session's token.
+ */
+function leavesSessionsAlone(access: unknown): boolean {
+  if (access === undefined || access === null) return true;
+  if (!isObject(access)) return false;
+  const empty = (list: unknown): boolean => list === undefined || list === null || (Array.isArray(list) && list.length === 0);
+  return empty(access.allowed_emails) && empty(access.allowed_domains);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -16,7 +16,7 @@ import { readTokenFile } from '../store/token-file';
 import type { AccountLookup } from './config-account';
 
 /** Bump when what config-account.ts accepts or answers changes: older answers are then read again. */
-const LOOKUP_FORMAT = 2;
+const LOOKUP_FORMAT = 3;
 export const LOOKUP_FILE = 'token-lookup.json';
 
 interface Remembered {

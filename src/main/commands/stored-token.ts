@@ -13,7 +13,8 @@
  *
  * It answers only the plain case: secrets are in the OS keychain (not the passphrase store: storage:,
  * LATCHKEY_STORAGE), the account (--account, else active_account) is signed in, its provider is
- * not a local-accounts one, no `access:` policy applies, its access token is fresh, and the session is within
+ * not a local-accounts one, no `access:` allow-list applies (roles and the rest do not matter to a session's
+ * token; the default config.yaml sets access.roles_claim), its access token is fresh, and the session is within
  * `session.expiry_days`. Anything else, including any doubt, answers null and the command runs the engine,
  * which refreshes, signs out or explains exactly as before. It writes nothing but config-lookup.ts's answer.
  */
