@@ -98,6 +98,17 @@ describe('the session-end banner', () => {
     const openedBefore = opener.opened.length;
     await page.locator('[data-testid="renew-session"]').click();
     await expect.poll(() => opener.opened.length, { timeout: UI_TIMEOUT }).toBe(openedBefore + 1);
+    // Renewed in the engine first: while the sign-in runs the window shows the waiting screen, which has no
+    // banner either, so the banner's absence alone proves nothing.
+    await expect
+      .poll(
+        () => {
+          const now = app.engine.getState();
+          return !now.signIn && now.accounts[0]?.sessionEndsSoon === undefined;
+        },
+        { timeout: UI_TIMEOUT },
+      )
+      .toBe(true);
     await opener.settled();
     await page.locator('[data-testid="dashboard"]').waitFor({ timeout: UI_TIMEOUT });
     await expect.poll(() => banner.count(), { timeout: UI_TIMEOUT }).toBe(0);
