@@ -50,6 +50,15 @@ describe('the refresh token\'s lifetime in the token set', () => {
   });
 });
 
+describe("the access token's lifetime in the token set", () => {
+  it('is expires_in as stated, counted from when the answer was read, not the helper\'s whole seconds remaining', () => {
+    // openid-client's expiresIn() says 1 once a second boundary has passed since it read an expires_in of 2.
+    const late = { ...answer({ access_token: 'a', expires_in: 2 }), expiresIn: () => 1 } as Parameters<typeof tokenSetFrom>[0];
+    expect(tokenSetFrom(late, T0).expiresAt).toBe(T0 + 2_000);
+    expect(tokenSetFrom(answer({ access_token: 'a' }), T0).expiresAt).toBeUndefined();
+  });
+});
+
 describe('the end of a session', () => {
   const record = { signed_in_at: new Date(T0).toISOString(), last_login: new Date(T0).toISOString() };
 

@@ -74,7 +74,11 @@ export function promptFor(configured: string | undefined, options: { offlineAcce
 
 /** Converts a token endpoint response into what the vault stores. */
 export function tokenSetFrom(response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, now: number, previous?: TokenSet): TokenSet {
-  const expiresIn = response.expiresIn();
+  // The lifetime as the provider stated it, counted from `now` (when the answer was read). openid-client's
+  // expiresIn() counts whole seconds from when it processed the answer, so a second boundary in between makes
+  // the same answer one second shorter — a session's expiry must not depend on that.
+  const stated = response.expires_in;
+  const expiresIn = typeof stated === 'number' && Number.isFinite(stated) && stated >= 0 ? stated : response.expiresIn();
   const tokens: TokenSet = { accessToken: response.access_token, obtainedAt: now };
   // A refresh response may omit the refresh token (no rotation) or the ID token: keep the previous ones.
   const refreshToken = response.refresh_token ?? previous?.refreshToken;
