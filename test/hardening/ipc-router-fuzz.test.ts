@@ -16,7 +16,7 @@ import { createIpcRouter } from '../../src/main/desktop/ipc-router';
 import { IPC_CHANNELS, type IpcChannel } from '../../src/shared/ipc';
 import { expectedAccountCall, isAccountsChannel, nearValidAccountArg } from './accounts-contract';
 import { createRng, fuzzSeed, type Rng } from './fuzz-random';
-import { cleanApiRequestCopy, isAccountKey, isApiName, isApiRequest, isEventLimit, isProviderName, isSignOutOptions, RecordingEngine, type RecordedCall } from './recording-engine';
+import { cleanApiRequestCopy, isAccountKey, isApiName, isApiRequest, isEventLimit, isProviderName, isSignInOptions, isSignOutOptions, RecordingEngine, type RecordedCall } from './recording-engine';
 
 const PER_CHANNEL = 1_000;
 /** What crypto.randomUUID() makes: the import preview ids the router accepts. */
@@ -209,6 +209,12 @@ function nearValidApiRequest(rng: Rng): unknown {
 function randomArgs(rng: Rng, channel: IpcChannel): unknown {
   const roll = rng.next();
   if (channel === 'api:request' && roll < 0.5) return [rng.chance(0.85) ? rng.pick(['demo', 'github', 'my-api']) : rng.pick(PROVIDERISH), nearValidApiRequest(rng)];
+  // The sign-in's options: a login hint, or something near one (an unknown field, control characters, too long).
+  if (channel === 'session:sign-in' && roll < 0.3) {
+    const hint = rng.pick<unknown>(['alice@latchkey.example', 'bob', '', 'x'.repeat(321), 'eve\u001b]52;c;x', 'zero\u200bwidth', 42, undefined]);
+    const options = rng.pick<unknown>([{ loginHint: hint }, {}, undefined, { loginHint: hint, noBrowser: true }, { loginhint: 'a' }, 'options', ...pollutionObjects()]);
+    return [rng.pick(PROVIDERISH), options];
+  }
   if (roll < 0.4) return [nearValidArg(rng, channel)];
   if (roll < 0.5) return [];
   if (roll < 0.7) return Array.from({ length: rng.int(0, 4) }, () => (rng.chance(0.5) ? nearValidArg(rng, channel) : randomValue(rng)));
@@ -237,8 +243,14 @@ function expectedCall(channel: IpcChannel, args: unknown): RecordedCall | null {
       return none ? { method: 'cancelSignIn', args: [] } : null;
     case 'session:reopen-browser':
       return none ? { method: 'reopenBrowser', args: [] } : null;
-    case 'session:sign-in':
-      return args.length === 1 && isProviderName(first) ? { method: 'signIn', args: [first] } : null;
+    case 'session:sign-in': {
+      // An optional second argument: the sign-in options (a login hint), rebuilt from the fields given.
+      if (!isProviderName(first)) return null;
+      if (args.length === 1 || (args.length === 2 && args[1] === undefined)) return { method: 'signIn', args: [first] };
+      if (args.length !== 2 || !isSignInOptions(args[1])) return null;
+      const hint = args[1].loginHint;
+      return hint === undefined ? { method: 'signIn', args: [first] } : { method: 'signIn', args: [first, { loginHint: hint }] };
+    }
     case 'session:sign-in-device':
       return args.length === 1 && isProviderName(first) ? { method: 'signInWithDevice', args: [first] } : null;
     case 'session:switch-account':

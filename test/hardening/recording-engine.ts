@@ -26,6 +26,17 @@ export function isEventLimit(value: unknown): value is number {
 }
 
 /** `SignOutOptions`: a plain object with nothing but an optional valid accountKey and an optional boolean forget. */
+/** The sign-in options the router lets through (`loginHint` only: text without control or format characters). */
+export function isSignInOptions(value: unknown): value is { loginHint?: string } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) if (key !== 'loginHint') return false;
+  const hint = record['loginHint'];
+  return hint === undefined || (typeof hint === 'string' && hint.length >= 1 && hint.length <= 320 && /^[^\p{Cc}\p{Cf}]+$/u.test(hint));
+}
+
 export function isSignOutOptions(value: unknown): value is { accountKey?: string; forget?: boolean } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto: unknown = Object.getPrototypeOf(value);
@@ -161,7 +172,10 @@ export class RecordingEngine implements SessionEngine {
 
   async signIn(...args: unknown[]): Promise<AccountSummary> {
     const [provider] = args;
-    this.mutate('signIn', args, args.length === 1 && isProviderName(provider));
+    // The options, when given, are rebuilt by the router: only a login hint of the contract's shape.
+    const options = args[1] as { loginHint?: unknown } | undefined;
+    const validOptions = args.length === 2 && isSignInOptions(options) && options.loginHint !== undefined;
+    this.mutate('signIn', args, isProviderName(provider) && (args.length === 1 || validOptions));
     this.activeAccountKey = `${String(provider)}:subject-1`;
     return account(String(provider), this.activeAccountKey);
   }
