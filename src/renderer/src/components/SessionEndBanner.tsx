@@ -1,12 +1,13 @@
 /**
  * A warning before the shown account's session ends (from `session.warn_days` before it; the main process
- * decides that and says so with `sessionEndsSoon`): when, why — the provider's limit on its refresh token, or
+ * decides that and says so with `sessionEndsSoon`): when, why — the provider's limit on a sign-in, or
  * Latchkey's `session.expiry_days` without use — and "Sign in again now", which renews this same account: a
  * browser sign-in with its provider, with its e-mail as the hint of who signs in. The account keeps its key
  * (provider + subject), so nothing else about it changes.
  */
 import type { AccountSummary, SignInOptions } from '../../../shared/session';
 import { formatDateTime } from '../lib/format';
+import { sessionEndReason } from '../lib/session-view';
 
 interface Props {
   account: AccountSummary;
@@ -17,10 +18,7 @@ interface Props {
 
 export function SessionEndBanner({ account, busy, onSignIn }: Props) {
   if (!account.signedIn || !account.sessionEndsSoon || !account.sessionEndsAt || account.local) return null;
-  const why =
-    account.sessionEndsBecause === 'refresh_token'
-      ? `${account.providerLabel} limits how long a sign-in lasts.`
-      : 'Latchkey ends sessions that are not used for a while (session.expiry_days).';
+  const why = sessionEndReason(account).words;
   return (
     <div className="notice notice-warning" role="status" data-testid="session-end-banner">
       <p className="notice-title">

@@ -6,6 +6,7 @@
 import type { AccountSummary } from '../../../shared/session';
 import { useCountdown } from '../hooks/useCountdown';
 import { formatClock, formatDateTime } from '../lib/format';
+import { sessionEndReason } from '../lib/session-view';
 
 interface Props {
   account: AccountSummary;
@@ -69,9 +70,9 @@ export function SessionPanel({ account, refreshing, onRefresh }: Props) {
         {account.sessionEndsAt && (
           <div>
             <dt>Session ends</dt>
-            <dd data-testid="session-ends" data-at={account.sessionEndsAt} title={account.sessionEndsBecause === 'refresh_token' ? `${account.providerLabel} limits how long a sign-in lasts` : 'Unless used before then (session.expiry_days)'}>
+            <dd data-testid="session-ends" data-at={account.sessionEndsAt} title={sessionEndReason(account).words}>
               {formatDateTime(account.sessionEndsAt)}
-              {account.sessionEndsBecause === 'expiry_days' ? ' if unused' : ''}
+              {sessionEndReason(account).unused ? ' if unused' : ''}
             </dd>
           </div>
         )}
