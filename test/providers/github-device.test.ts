@@ -5,15 +5,12 @@
  * phone, the real keychain and real files. GitHub offers no page with the code filled in, so the QR code holds
  * the page itself.
  */
-import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { Latchkey } from '../../src/main/app';
-import { isAuthError, type AuthError } from '../../src/shared/errors';
-import type { DeviceSignInProgress } from '../../src/shared/session';
 import { startGitHubEmulator, type GitHubEmulator, type GitHubEmulatorOptions } from '../emulators';
-import { tempHome, type TempHome } from '../helpers/engine-fixture';
-import { emulatorEngine, vaultFor, writeProvidersConfig } from '../helpers/emulator-fixture';
+import type { TempHome } from '../helpers/engine-fixture';
+import { vaultFor } from '../helpers/emulator-fixture';
+import { accountsInYaml, deviceEngine, deviceProgress, enterCode, failure } from '../helpers/device-emulator';
 import { readQrSvg } from '../helpers/qr-reader';
 import { useCleanups, useSystemBrowser } from '../helpers/test-lifecycle';
 
@@ -26,55 +23,8 @@ const CLIENT_SECRET = '1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e';
 async function setup(options: Partial<GitHubEmulatorOptions> = {}): Promise<{ github: GitHubEmulator; home: TempHome; latchkey: Latchkey }> {
   const github = await startGitHubEmulator({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, mode: 'oauth-app', deviceFlow: { intervalSeconds: 1 }, ...options });
   defer(() => github.close());
-  const home = await tempHome();
-  defer(home.cleanup);
-  await writeProvidersConfig(home, `  github:\n    preset: github\n    client_id: ${CLIENT_ID}\n    client_secret: ${CLIENT_SECRET}\n    host: ${github.url}\n`);
-  const latchkey = await emulatorEngine(home, {
-    openBrowser: async (url) => {
-      throw new Error(`no browser may be opened by a sign-in on another device (asked for ${url})`);
-    },
-  });
-  defer(() => latchkey.close());
-  await latchkey.restore();
+  const { home, latchkey } = await deviceEngine(`  github:\n    preset: github\n    client_id: ${CLIENT_ID}\n    client_secret: ${CLIENT_SECRET}\n    host: ${github.url}\n`, defer);
   return { github, home, latchkey };
-}
-
-function deviceProgress(latchkey: Latchkey): Promise<DeviceSignInProgress> {
-  return new Promise((resolve) => {
-    const stop = latchkey.engine.onStateChange((state) => {
-      if (state.deviceSignIn) {
-        stop();
-        resolve(state.deviceSignIn);
-      }
-    });
-  });
-}
-
-async function failure(promise: Promise<unknown>): Promise<AuthError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the sign-in to fail');
-    },
-    (e: unknown) => e,
-  );
-  if (!isAuthError(error)) throw error;
-  return error;
-}
-
-async function accountsInYaml(home: TempHome): Promise<Record<string, Record<string, unknown>>> {
-  const doc = parse(await readFile(home.configPath, 'utf8')) as { credentials: { usernames: Record<string, Record<string, unknown>> | null } };
-  return doc.credentials.usernames ?? {};
-}
-
-/** The phone: opens GitHub's device page, types the code and authorizes as `user` (or cancels). */
-async function enterCode(url: string, code: string, user: string | 'deny'): Promise<string> {
-  const page = await systemBrowser().newPage();
-  await page.goto(url, { waitUntil: 'load' });
-  if ((await page.getAttribute('body', 'data-emulator')) !== 'device') throw new Error(`not GitHub's device page: ${await page.innerText('body')}`);
-  await page.fill('input[name="user_code"]', code);
-  const button = user === 'deny' ? 'button[name="deny"]' : `button[name="user"][value="${user}"]`;
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(button)]);
-  return page.innerText('body');
 }
 
 describe('preset: github, signing in on another device', () => {
@@ -91,7 +41,7 @@ describe('preset: github, signing in on another device', () => {
     expect(await readQrSvg(progress.qrSvg)).toBe(progress.verificationUri);
     // Let a few polls be answered "pending" (HTTP 200 + error at GitHub) before the person acts.
     await expect.poll(() => github.device.polls.length, { timeout: 10_000, interval: 100 }).toBeGreaterThanOrEqual(2);
-    expect(await enterCode(progress.verificationUri, progress.userCode, 'octo')).toMatch(/all set/);
+    expect(await enterCode(systemBrowser(), 'GitHub', progress.verificationUri, progress.userCode, 'octo')).toMatch(/all set/);
     const account = await signingIn;
     expect(account).toMatchObject({ provider: 'github', name: 'Octo Cat', email: 'octo@github.example', signedIn: true });
     expect(github.device.polls.at(-1)).toBe('tokens');
@@ -107,7 +57,7 @@ describe('preset: github, signing in on another device', () => {
     const { home, latchkey } = await setup();
     const signingIn = latchkey.engine.signInWithDevice('github');
     const progress = await deviceProgress(latchkey);
-    expect(await enterCode(progress.verificationUri, progress.userCode, 'deny')).toMatch(/cancelled/);
+    expect(await enterCode(systemBrowser(), 'GitHub', progress.verificationUri, progress.userCode, 'deny')).toMatch(/cancelled/);
     expect((await failure(signingIn)).code).toBe('access_denied');
     expect(await accountsInYaml(home)).toEqual({});
   });

@@ -4,15 +4,12 @@
  * with 428 authorization_pending and 403 access_denied, and lets only a "TVs and Limited Input devices" client
  * in. Chromium plays the phone that types the code; the real keychain and real files keep the account.
  */
-import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { Latchkey } from '../../src/main/app';
-import { isAuthError, type AuthError } from '../../src/shared/errors';
-import type { DeviceSignInProgress } from '../../src/shared/session';
 import { startGoogleEmulator, type GoogleEmulator } from '../emulators';
-import { tempHome, type TempHome } from '../helpers/engine-fixture';
-import { emulatorEngine, vaultFor, writeProvidersConfig } from '../helpers/emulator-fixture';
+import type { TempHome } from '../helpers/engine-fixture';
+import { vaultFor } from '../helpers/emulator-fixture';
+import { accountsInYaml, deviceEngine, deviceProgress, enterCode, failure } from '../helpers/device-emulator';
 import { readQrSvg } from '../helpers/qr-reader';
 import { useCleanups, useSystemBrowser } from '../helpers/test-lifecycle';
 
@@ -25,54 +22,8 @@ const CLIENT_SECRET = 'GOCSPX-tv-client-secret';
 async function setup(clientType: 'desktop' | 'limited-input'): Promise<{ google: GoogleEmulator; home: TempHome; latchkey: Latchkey }> {
   const google = await startGoogleEmulator({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, clientType, deviceFlow: { intervalSeconds: 1 } });
   defer(() => google.close());
-  const home = await tempHome();
-  defer(home.cleanup);
-  await writeProvidersConfig(home, `  google-tv:\n    preset: google\n    label: Google (TV client)\n    issuer: ${google.issuer}\n    client_id: ${CLIENT_ID}\n    client_secret: ${CLIENT_SECRET}\n`);
-  const latchkey = await emulatorEngine(home, {
-    openBrowser: async (url) => {
-      throw new Error(`no browser may be opened by a sign-in on another device (asked for ${url})`);
-    },
-  });
-  defer(() => latchkey.close());
-  await latchkey.restore();
+  const { home, latchkey } = await deviceEngine(`  google-tv:\n    preset: google\n    label: Google (TV client)\n    issuer: ${google.issuer}\n    client_id: ${CLIENT_ID}\n    client_secret: ${CLIENT_SECRET}\n`, defer);
   return { google, home, latchkey };
-}
-
-function deviceProgress(latchkey: Latchkey): Promise<DeviceSignInProgress> {
-  return new Promise((resolve) => {
-    const stop = latchkey.engine.onStateChange((state) => {
-      if (state.deviceSignIn) {
-        stop();
-        resolve(state.deviceSignIn);
-      }
-    });
-  });
-}
-
-async function failure(promise: Promise<unknown>): Promise<AuthError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the sign-in to fail');
-    },
-    (e: unknown) => e,
-  );
-  if (!isAuthError(error)) throw error;
-  return error;
-}
-
-async function accountsInYaml(home: TempHome): Promise<Record<string, Record<string, unknown>>> {
-  const doc = parse(await readFile(home.configPath, 'utf8')) as { credentials: { usernames: Record<string, Record<string, unknown>> | null } };
-  return doc.credentials.usernames ?? {};
-}
-
-async function enterCode(url: string, code: string, user: string | 'deny'): Promise<string> {
-  const page = await systemBrowser().newPage();
-  await page.goto(url, { waitUntil: 'load' });
-  if ((await page.getAttribute('body', 'data-emulator')) !== 'device') throw new Error(`not Google's device page: ${await page.innerText('body')}`);
-  await page.fill('input[name="user_code"]', code);
-  const button = user === 'deny' ? 'button[name="deny"]' : `button[name="user"][value="${user}"]`;
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(button)]);
-  return page.innerText('body');
 }
 
 describe('preset: google, signing in on another device', () => {
@@ -85,7 +36,7 @@ describe('preset: google, signing in on another device', () => {
     expect(progress.verificationUriComplete).toBeUndefined();
     expect(await readQrSvg(progress.qrSvg)).toBe(progress.verificationUri);
     await expect.poll(() => google.device.polls.length, { timeout: 10_000, interval: 100 }).toBeGreaterThanOrEqual(2);
-    expect(await enterCode(progress.verificationUri, progress.userCode, 'alice')).toMatch(/Success/);
+    expect(await enterCode(systemBrowser(), 'Google', progress.verificationUri, progress.userCode, 'alice')).toMatch(/Success/);
     const account = await signingIn;
     expect(account).toMatchObject({ provider: 'google-tv', name: 'Alice Example', email: 'alice@gmail.example', signedIn: true });
     expect(account.key).toBe('google-tv:110169484474386276334');
@@ -102,7 +53,7 @@ describe('preset: google, signing in on another device', () => {
     const { home, latchkey } = await setup('limited-input');
     const signingIn = latchkey.engine.signInWithDevice('google-tv');
     const progress = await deviceProgress(latchkey);
-    expect(await enterCode(progress.verificationUri, progress.userCode, 'deny')).toMatch(/denied/);
+    expect(await enterCode(systemBrowser(), 'Google', progress.verificationUri, progress.userCode, 'deny')).toMatch(/denied/);
     expect((await failure(signingIn)).code).toBe('access_denied');
     expect(await accountsInYaml(home)).toEqual({});
   });

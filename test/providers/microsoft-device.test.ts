@@ -9,11 +9,10 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { Latchkey } from '../../src/main/app';
-import { isAuthError, type AuthError } from '../../src/shared/errors';
-import type { DeviceSignInProgress } from '../../src/shared/session';
 import { CONTOSO_TENANT_ID, startMicrosoftEmulator, type MicrosoftEmulator } from '../emulators';
-import { tempHome, type TempHome } from '../helpers/engine-fixture';
-import { emulatorEngine, vaultFor, writeProvidersConfig } from '../helpers/emulator-fixture';
+import type { TempHome } from '../helpers/engine-fixture';
+import { vaultFor } from '../helpers/emulator-fixture';
+import { deviceEngine, deviceProgress, enterCode, failure } from '../helpers/device-emulator';
 import { readQrSvg } from '../helpers/qr-reader';
 import { useCleanups, useSystemBrowser } from '../helpers/test-lifecycle';
 
@@ -25,49 +24,8 @@ const CLIENT_ID = '6731de76-14a6-49ae-97bc-6eba6914391e';
 async function setup(tenant?: string): Promise<{ microsoft: MicrosoftEmulator; home: TempHome; latchkey: Latchkey }> {
   const microsoft = await startMicrosoftEmulator({ clientId: CLIENT_ID, deviceIntervalSeconds: 1 });
   defer(() => microsoft.close());
-  const home = await tempHome();
-  defer(home.cleanup);
-  await writeProvidersConfig(home, `  microsoft:\n    preset: microsoft\n    client_id: ${CLIENT_ID}\n${tenant ? `    tenant: ${tenant}\n` : ''}    authority: ${microsoft.url}\n`);
-  const latchkey = await emulatorEngine(home, {
-    openBrowser: async (url) => {
-      throw new Error(`no browser may be opened by a sign-in on another device (asked for ${url})`);
-    },
-  });
-  defer(() => latchkey.close());
-  await latchkey.restore();
+  const { home, latchkey } = await deviceEngine(`  microsoft:\n    preset: microsoft\n    client_id: ${CLIENT_ID}\n${tenant ? `    tenant: ${tenant}\n` : ''}    authority: ${microsoft.url}\n`, defer);
   return { microsoft, home, latchkey };
-}
-
-function deviceProgress(latchkey: Latchkey): Promise<DeviceSignInProgress> {
-  return new Promise((resolve) => {
-    const stop = latchkey.engine.onStateChange((state) => {
-      if (state.deviceSignIn) {
-        stop();
-        resolve(state.deviceSignIn);
-      }
-    });
-  });
-}
-
-async function failure(promise: Promise<unknown>): Promise<AuthError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the sign-in to fail');
-    },
-    (e: unknown) => e,
-  );
-  if (!isAuthError(error)) throw error;
-  return error;
-}
-
-async function enterCode(url: string, code: string, user: string | 'deny'): Promise<string> {
-  const page = await systemBrowser().newPage();
-  await page.goto(url, { waitUntil: 'load' });
-  if ((await page.getAttribute('body', 'data-emulator')) !== 'device') throw new Error(`not Microsoft's device page: ${await page.innerText('body')}`);
-  await page.fill('input[name="user_code"]', code);
-  const button = user === 'deny' ? 'button[name="deny"]' : `button[name="user"][value="${user}"]`;
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(button)]);
-  return page.innerText('body');
 }
 
 describe('preset: microsoft, signing in on another device', () => {
@@ -80,7 +38,7 @@ describe('preset: microsoft, signing in on another device', () => {
     expect(progress.userCode).toMatch(/^[A-Z0-9]{9}$/);
     expect(await readQrSvg(progress.qrSvg)).toBe(progress.verificationUri);
     await expect.poll(() => microsoft.devicePolls.length, { timeout: 10_000, interval: 100 }).toBeGreaterThanOrEqual(2);
-    expect(await enterCode(progress.verificationUri, progress.userCode, 'ada')).toMatch(/signed in/);
+    expect(await enterCode(systemBrowser(), 'Microsoft', progress.verificationUri, progress.userCode, 'ada')).toMatch(/signed in/);
     const account = await signingIn;
     expect(account).toMatchObject({ provider: 'microsoft', name: 'Ada Lovelace', email: 'ada@contoso.example', signedIn: true });
     expect(new Set(microsoft.devicePolls.slice(0, -1))).toEqual(new Set(['authorization_pending']));
@@ -98,7 +56,7 @@ describe('preset: microsoft, signing in on another device', () => {
     const { home, latchkey } = await setup('organizations');
     const signingIn = latchkey.engine.signInWithDevice('microsoft');
     const progress = await deviceProgress(latchkey);
-    expect(await enterCode(progress.verificationUri, progress.userCode, 'deny')).toMatch(/cancelled/);
+    expect(await enterCode(systemBrowser(), 'Microsoft', progress.verificationUri, progress.userCode, 'deny')).toMatch(/cancelled/);
     expect((await failure(signingIn)).code).toBe('access_denied');
     const doc = parse(await readFile(home.configPath, 'utf8')) as { credentials: { usernames: Record<string, unknown> | null } };
     expect(doc.credentials.usernames ?? {}).toEqual({});
