@@ -6,14 +6,14 @@
  * passphrase and fail with the old one, and touches nothing but the store's file.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, tempHome, type TempHome } from './helpers/engine-fixture';
+import type { TempHome } from './helpers/engine-fixture';
+import { assertCliBuilt } from './helpers/cli-runner';
 import { runCliWithInput } from './helpers/cli-with-stdin';
+import { noKeyringHome, snapshotFiles } from './helpers/no-keyring';
 
-const ROOT = resolve(__dirname, '..');
-const BROWSER_SCRIPT = join(ROOT, 'test', 'helpers', 'browser-cli.mjs');
 const OLD = 'the first passphrase of this box';
 const NEW = 'the second passphrase, changed';
 
@@ -22,41 +22,9 @@ let env: NodeJS.ProcessEnv;
 let withStore: NodeJS.ProcessEnv;
 let storeFile: string;
 
-/** Every file under the data folder with its bytes, lock files left out (they come and go with every write). */
-async function snapshot(dir: string): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  const walk = async (at: string): Promise<void> => {
-    for (const entry of await readdir(at, { withFileTypes: true })) {
-      const full = join(at, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile() && !entry.name.endsWith('.lock')) files.set(full, await readFile(full));
-    }
-  };
-  await walk(dir);
-  return files;
-}
-
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'out', 'main', 'cli.js'))) throw new Error('The CLI is not built: run `npm run build` first (npm test does).');
-  home = await tempHome();
-  const port = await freePort();
-  await writeFile(
-    home.configPath,
-    `session:\n  expiry_days: 30\nproviders:\n  demo:\n    label: Demo\n    embedded: true\n    port: ${port}\ncredentials:\n  usernames: {}\n`,
-  );
-  env = {
-    ...process.env,
-    LATCHKEY_CONFIG: home.configPath,
-    LATCHKEY_KEYCHAIN_SERVICE: home.keychainService,
-    BROWSER: `${process.execPath} ${BROWSER_SCRIPT}`,
-    LATCHKEY_TEST_USER: 'alice',
-    LATCHKEY_TEST_CONSENT: 'allow',
-    // No Secret Service here: the session bus is a socket that does not exist.
-    DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/latchkey-test-bus',
-  };
-  delete env.DISPLAY;
-  delete env.WAYLAND_DISPLAY;
-  delete env.LATCHKEY_STORAGE;
+  assertCliBuilt();
+  ({ home, env } = await noKeyringHome());
   withStore = { ...env, LATCHKEY_STORAGE: 'passphrase' };
   storeFile = join(home.dir, 'secrets', 'passphrase-store.json');
 });
@@ -102,7 +70,7 @@ describe('latchkey passphrase change', () => {
     const accessToken = token.stdout.trim();
     expect(accessToken.length).toBeGreaterThan(20);
 
-    const before = await snapshot(home.dir);
+    const before = await snapshotFiles(home.dir, { skipLocks: true });
     // A wrong current passphrase: stopped before the new one is asked; nothing changed.
     const wrong = await runCliWithInput(withStore, `not the passphrase\n${NEW}\n${NEW}\n`, 'passphrase', 'change');
     expect(wrong.code).toBe(1);
@@ -119,14 +87,14 @@ describe('latchkey passphrase change', () => {
     const cut = await runCliWithInput(withStore, `${OLD}\n${NEW}\n`, 'passphrase', 'change');
     expect(cut.code).toBe(1);
     expect(cut.stderr).toMatch(/No password on standard input/);
-    expect(await snapshot(home.dir)).toEqual(before);
+    expect(await snapshotFiles(home.dir, { skipLocks: true })).toEqual(before);
 
     const change = await runCliWithInput(withStore, `${OLD}\n${NEW}\n${NEW}\n`, 'passphrase', 'change');
     expect(change.code, change.stderr).toBe(0);
     expect(change.stdout).toBe(`Passphrase changed: ${storeFile} is now sealed with the new passphrase.\n`);
     // Only the store's file changed: no engine ran (no restore, no demo provider, no event logged), and the
     // token files, sealed with the per-account keys, were not rewritten.
-    const after = await snapshot(home.dir);
+    const after = await snapshotFiles(home.dir, { skipLocks: true });
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
     for (const [file, bytes] of before) {
       if (file === storeFile) expect(after.get(file), file).not.toEqual(bytes);

@@ -8,54 +8,22 @@
  * a file in clear.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, tempHome, type TempHome } from './helpers/engine-fixture';
+import type { TempHome } from './helpers/engine-fixture';
+import { assertCliBuilt } from './helpers/cli-runner';
 import { runCliWithInput } from './helpers/cli-with-stdin';
+import { noKeyringHome, snapshotFiles } from './helpers/no-keyring';
 
-const ROOT = resolve(__dirname, '..');
-const BROWSER_SCRIPT = join(ROOT, 'test', 'helpers', 'browser-cli.mjs');
 const PASSPHRASE = 'a long passphrase for a headless box';
 
 let home: TempHome;
 let env: NodeJS.ProcessEnv;
 
-/** Every file under the data folder, with its bytes (to look for secrets in clear, and to see what changed). */
-async function snapshot(dir: string): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  const walk = async (at: string): Promise<void> => {
-    for (const entry of await readdir(at, { withFileTypes: true })) {
-      const full = join(at, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) files.set(full, await readFile(full));
-    }
-  };
-  await walk(dir);
-  return files;
-}
-
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'out', 'main', 'cli.js'))) throw new Error('The CLI is not built: run `npm run build` first (npm test does).');
-  home = await tempHome();
-  const port = await freePort();
-  await writeFile(
-    home.configPath,
-    `session:\n  expiry_days: 30\nproviders:\n  demo:\n    label: Demo\n    embedded: true\n    port: ${port}\ncredentials:\n  usernames: {}\n`,
-  );
-  env = {
-    ...process.env,
-    LATCHKEY_CONFIG: home.configPath,
-    LATCHKEY_KEYCHAIN_SERVICE: home.keychainService,
-    BROWSER: `${process.execPath} ${BROWSER_SCRIPT}`,
-    LATCHKEY_TEST_USER: 'alice',
-    LATCHKEY_TEST_CONSENT: 'allow',
-    // No Secret Service here: the session bus is a socket that does not exist.
-    DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/latchkey-test-bus',
-  };
-  delete env.DISPLAY;
-  delete env.WAYLAND_DISPLAY;
-  delete env.LATCHKEY_STORAGE;
+  assertCliBuilt();
+  ({ home, env } = await noKeyringHome());
 });
 
 afterAll(async () => {
@@ -73,7 +41,7 @@ describe('latchkey without a keychain', () => {
     expect(login.stderr).toContain('LATCHKEY_STORAGE=passphrase');
     // Stopped before the browser: no sign-in happened, so there is nothing to keep anywhere.
     expect(login.stderr).not.toMatch(/Opening your browser/);
-    const files = await snapshot(home.dir);
+    const files = await snapshotFiles(home.dir);
     expect([...files.keys()].filter((file) => file.endsWith('.bin') || file.endsWith('passphrase-store.json'))).toEqual([]);
     expect(await readFile(home.configPath, 'utf8')).toMatch(/usernames: \{\}/);
 
@@ -124,7 +92,7 @@ describe('latchkey without a keychain', () => {
 
     // The token and the passphrase are in no file in clear: not Latchkey's (token files, the store, config.yaml,
     // the event log, caches), and not the built-in demo provider's records either (it keeps tokens under a digest).
-    const files = await snapshot(home.dir);
+    const files = await snapshotFiles(home.dir);
     expect([...files.keys()].some((file) => file.startsWith(join(home.dir, 'secrets')))).toBe(true);
     expect([...files.keys()].some((file) => file.startsWith(join(home.dir, 'demo-provider')))).toBe(true);
     for (const [file, bytes] of files) {
@@ -137,7 +105,7 @@ describe('latchkey without a keychain', () => {
 
   it('a wrong passphrase fails clearly and changes nothing', async () => {
     const withStore = { ...env, LATCHKEY_STORAGE: 'passphrase' };
-    const before = await snapshot(home.dir);
+    const before = await snapshotFiles(home.dir);
     for (const command of [['token'], ['status'], ['login']]) {
       const run = await runCliWithInput(withStore, 'not the passphrase\n', ...command);
       expect(run.code, command.join(' ')).toBe(1);
@@ -145,7 +113,7 @@ describe('latchkey without a keychain', () => {
       expect(run.stderr, command.join(' ')).toMatch(/The passphrase does not open the passphrase store /);
       expect(run.stderr, command.join(' ')).not.toMatch(/Opening your browser/);
     }
-    const after = await snapshot(home.dir);
+    const after = await snapshotFiles(home.dir);
     // Only the event log may have grown (it records the failed read); nothing else changed, nothing was removed.
     for (const [file, bytes] of before) {
       if (file.endsWith('auth-events.jsonl')) continue;
