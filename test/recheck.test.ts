@@ -9,14 +9,33 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { createLatchkey } from '../src/main/app';
+import { createLatchkey, type Latchkey } from '../src/main/app';
 import { startDemoProvider } from '../src/main/idp';
-import { freePort, recordingFetch, tempHome, writeGenericProviderConfig } from './helpers/engine-fixture';
+import { freePort, recordingFetch, tempHome, writeGenericProviderConfig, type TempHome } from './helpers/engine-fixture';
 import { createBrowserOpener, type BrowserOpener } from './helpers/system-browser';
 import { useCleanups, useSystemBrowser } from './helpers/test-lifecycle';
 
 const systemBrowser = useSystemBrowser();
 const defer = useCleanups();
+
+/**
+ * The desktop app's engine (background refresh on) on `home`, with its requests through `fetch` and its clock
+ * `offset()` ms ahead of this machine's (a sleep or a jump), restored and closed after the test.
+ */
+async function appEngine(home: TempHome, fetch: typeof globalThis.fetch, openBrowser: (url: string) => Promise<void>, offset: () => number): Promise<Latchkey> {
+  const latchkey = await createLatchkey({
+    configPath: home.configPath,
+    keychainService: home.keychainService,
+    openBrowser,
+    fetch,
+    now: () => Date.now() + offset(),
+    embeddedProvider: false,
+    role: 'app',
+  });
+  defer(() => latchkey.close());
+  await latchkey.restore();
+  return latchkey;
+}
 
 describe('re-check after a resume or a clock jump', () => {
   it('refreshes what expired while asleep, and keeps the session when the network is not back yet', async () => {
@@ -29,17 +48,7 @@ describe('re-check after a resume or a clock jump', () => {
     let offset = 0;
     const recorder = recordingFetch();
     const opener = createBrowserOpener(systemBrowser(), { user: 'alice', consent: 'allow' });
-    const latchkey = await createLatchkey({
-      configPath: home.configPath,
-      keychainService: home.keychainService,
-      openBrowser: opener.openBrowser,
-      fetch: recorder.fetch,
-      now: () => Date.now() + offset,
-      embeddedProvider: false,
-      role: 'app',
-    });
-    defer(() => latchkey.close());
-    await latchkey.restore();
+    const latchkey = await appEngine(home, recorder.fetch, opener.openBrowser, () => offset);
     const account = await latchkey.engine.signIn('local');
     await opener.settled();
 
@@ -90,17 +99,7 @@ describe('re-check: every account, retries, late timers', () => {
     let user: 'alice' | 'bob' = 'alice';
     const openers = { alice: freshOpener('alice'), bob: freshOpener('bob') };
     const recorder = recordingFetch();
-    const latchkey = await createLatchkey({
-      configPath: home.configPath,
-      keychainService: home.keychainService,
-      openBrowser: (url) => openers[user].openBrowser(url),
-      fetch: recorder.fetch,
-      now: () => Date.now() + offset,
-      embeddedProvider: false,
-      role: 'app',
-    });
-    defer(() => latchkey.close());
-    await latchkey.restore();
+    const latchkey = await appEngine(home, recorder.fetch, (url) => openers[user].openBrowser(url), () => offset);
     const alice = await latchkey.engine.signIn('local');
     user = 'bob';
     const bob = await latchkey.engine.signIn('local');
@@ -124,17 +123,7 @@ describe('re-check: every account, retries, late timers', () => {
     let offset = 0;
     const recorder = recordingFetch();
     const opener = freshOpener('alice');
-    const latchkey = await createLatchkey({
-      configPath: home.configPath,
-      keychainService: home.keychainService,
-      openBrowser: opener.openBrowser,
-      fetch: recorder.fetch,
-      now: () => Date.now() + offset,
-      embeddedProvider: false,
-      role: 'app',
-    });
-    defer(() => latchkey.close());
-    await latchkey.restore();
+    const latchkey = await appEngine(home, recorder.fetch, opener.openBrowser, () => offset);
     const account = await latchkey.engine.signIn('local');
     await opener.settled();
     const seen: Array<{ signedIn: boolean; connectivity: string }> = [];
@@ -183,17 +172,7 @@ describe('re-check: every account, retries, late timers', () => {
     let offset = 0;
     const recorder = recordingFetch();
     const opener = freshOpener('alice');
-    const latchkey = await createLatchkey({
-      configPath: home.configPath,
-      keychainService: home.keychainService,
-      openBrowser: opener.openBrowser,
-      fetch: recorder.fetch,
-      now: () => Date.now() + offset,
-      embeddedProvider: false,
-      role: 'app',
-    });
-    defer(() => latchkey.close());
-    await latchkey.restore();
+    const latchkey = await appEngine(home, recorder.fetch, opener.openBrowser, () => offset);
     const slowAccount = await latchkey.engine.signIn('slow');
     const quickAccount = await latchkey.engine.signIn('quick');
     await opener.settled();
